@@ -1,0 +1,77 @@
+# ngx_ws_guard: the project's commands.
+#
+#   make demo    install what is missing, build, run the guarded demo
+#   make test    install what is missing, build, run every test
+#   make build   build/ngx_http_ws_guard_module.so for Debian's nginx
+#   make unit    core unit tests under AddressSanitizer and UBSan
+#   make fuzz    libFuzzer targets for a bounded time (FUZZ_SECONDS each)
+#   make bench   benchmarks (figures, never pass or fail)
+
+SHELL        = /bin/bash
+CC          ?= cc
+FUZZ_SECONDS ?= 30
+PROVE_FLAGS ?=
+
+SAN_FLAGS    = -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer
+UNIT_CFLAGS  = -std=gnu99 -Wall -Wextra -Werror -Wno-unused-parameter \
+               -Wpointer-arith -g -O1 $(SAN_FLAGS) -Isrc -It/unit
+
+# core sources of each unit test and fuzz target, and their libraries
+origin_SRCS  = src/ngx_ws_guard_origin.c
+origin_LIBS  =
+
+UNITS        = origin
+FUZZERS      = origin
+
+SOURCES      = config ngx_ws_guard_module.c $(wildcard src/*.c src/*.h)
+
+.PHONY: all build deps demo test unit fuzz prove bench clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+build: build/ngx_http_ws_guard_module.so
+
+build/ngx_http_ws_guard_module.so: $(SOURCES) scripts/build-module.sh
+	@scripts/build-module.sh
+
+demo: deps build
+	@scripts/demo.sh
+
+test: deps build unit fuzz prove
+
+prove: build
+	prove $(PROVE_FLAGS) t/*.t
+
+build/unit/test_%: t/unit/test_%.c t/unit/unit.h $(wildcard src/ngx_ws_guard_*.[ch])
+	@mkdir -p build/unit
+	$(CC) $(UNIT_CFLAGS) $($*_SRCS) $< $($*_LIBS) -o $@
+
+unit: $(addprefix build/unit/test_,$(UNITS))
+	@set -e; for u in $(UNITS); do \
+	    (cd t/unit && ../../build/unit/test_$$u); \
+	done
+
+build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(wildcard src/ngx_ws_guard_*.[ch])
+	@mkdir -p build/fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -Isrc $($*_SRCS) $< $($*_LIBS) -o $@
+
+fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZERS))
+	@set -e; for f in $(FUZZERS); do \
+	    mkdir -p build/fuzz/corpus_$$f; \
+	    build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+	        -print_final_stats=1 -artifact_prefix=build/fuzz/ \
+	        build/fuzz/corpus_$$f t/fuzz/corpus_$$f \
+	        > build/fuzz/$$f.log 2>&1 \
+	        || { tail -n 40 build/fuzz/$$f.log; exit 1; }; \
+	    echo "fuzz $$f: $(FUZZ_SECONDS) s, clean," \
+	        $$(grep -o 'number_of_executed_units: *[0-9]*' \
+	           build/fuzz/$$f.log | grep -o '[0-9]*$$') "runs"; \
+	done
+
+clean:
+	rm -rf build t/servroot

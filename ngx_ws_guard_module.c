@@ -1,0 +1,305 @@
+
+/*
+ * Copyright (C) ngx_ws_guard authors
+ *
+ * The module definition, its directives and configuration: no logic here.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_ws_guard.h"
+
+
+static void *ngx_http_ws_guard_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_ws_guard_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_ws_guard_subprotocols(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_ws_guard_preconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_ws_guard_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_ws_guard_header_filter(ngx_http_request_t *r);
+
+
+static ngx_conf_enum_t  ngx_http_ws_guard_log_levels[] = {
+    { ngx_string("info"), NGX_LOG_INFO },
+    { ngx_string("notice"), NGX_LOG_NOTICE },
+    { ngx_string("warn"), NGX_LOG_WARN },
+    { ngx_string("error"), NGX_LOG_ERR },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_ws_guard_allow_deny[] = {
+    { ngx_string("deny"), 0 },
+    { ngx_string("allow"), 1 },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_ws_guard_deflate_modes[] = {
+    { ngx_string("strip"), NGX_HTTP_WS_GUARD_DEFLATE_STRIP },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_command_t  ngx_http_ws_guard_commands[] = {
+
+    { ngx_string("ws_guard"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("ws_guard_dry_run"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, dry_run),
+      NULL },
+
+    { ngx_string("ws_guard_log_level"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, log_level),
+      &ngx_http_ws_guard_log_levels },
+
+    { ngx_string("ws_guard_origin"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ws_guard_origin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ws_guard_origin_missing"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, origin_missing),
+      &ngx_http_ws_guard_allow_deny },
+
+    { ngx_string("ws_guard_require_tls"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, require_tls),
+      NULL },
+
+    { ngx_string("ws_guard_subprotocols"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_ws_guard_subprotocols,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ws_guard_deflate"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, deflate),
+      &ngx_http_ws_guard_deflate_modes },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_ws_guard_module_ctx = {
+    ngx_http_ws_guard_preconfiguration,    /* preconfiguration */
+    ngx_http_ws_guard_postconfiguration,   /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_ws_guard_create_loc_conf,     /* create location configuration */
+    ngx_http_ws_guard_merge_loc_conf       /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_ws_guard_module = {
+    NGX_MODULE_V1,
+    &ngx_http_ws_guard_module_ctx,         /* module context */
+    ngx_http_ws_guard_commands,            /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
+
+
+static ngx_int_t
+ngx_http_ws_guard_header_filter(ngx_http_request_t *r)
+{
+    ngx_int_t                 rc;
+    ngx_http_ws_guard_ctx_t  *ctx;
+
+    if (r->headers_out.status != NGX_HTTP_SWITCHING_PROTOCOLS
+        || r != r->main
+        || r->upstream == NULL
+        || !r->upstream->upgrade)
+    {
+        return ngx_http_next_header_filter(r);
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
+
+    if (ctx == NULL || !ctx->websocket) {
+        return ngx_http_next_header_filter(r);
+    }
+
+    rc = ngx_http_ws_guard_check_upgrade_response(r, ctx);
+
+    if (rc != NGX_OK) {
+        return ngx_http_filter_finalize_request(r, &ngx_http_ws_guard_module,
+                                                NGX_HTTP_BAD_GATEWAY);
+    }
+
+    return ngx_http_next_header_filter(r);
+}
+
+
+static void *
+ngx_http_ws_guard_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_ws_guard_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_ws_guard_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->origins = NULL;
+     */
+
+    conf->enable = NGX_CONF_UNSET;
+    conf->dry_run = NGX_CONF_UNSET;
+    conf->log_level = NGX_CONF_UNSET_UINT;
+    conf->origin_missing = NGX_CONF_UNSET_UINT;
+    conf->require_tls = NGX_CONF_UNSET;
+    conf->subprotocols = NGX_CONF_UNSET_PTR;
+    conf->deflate = NGX_CONF_UNSET_UINT;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_ws_guard_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_ws_guard_loc_conf_t *prev = parent;
+    ngx_http_ws_guard_loc_conf_t *conf = child;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    ngx_conf_merge_value(conf->dry_run, prev->dry_run, 0);
+    ngx_conf_merge_uint_value(conf->log_level, prev->log_level, NGX_LOG_ERR);
+
+    if (ngx_http_ws_guard_merge_origins(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_uint_value(conf->origin_missing, prev->origin_missing, 0);
+    ngx_conf_merge_value(conf->require_tls, prev->require_tls, 0);
+    ngx_conf_merge_ptr_value(conf->subprotocols, prev->subprotocols, NULL);
+    ngx_conf_merge_uint_value(conf->deflate, prev->deflate,
+                              NGX_HTTP_WS_GUARD_DEFLATE_STRIP);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_ws_guard_subprotocols(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_ws_guard_loc_conf_t *wlcf = conf;
+
+    ngx_str_t   *value, *s;
+    ngx_uint_t   i, j;
+
+    if (wlcf->subprotocols != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    wlcf->subprotocols = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                          sizeof(ngx_str_t));
+    if (wlcf->subprotocols == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        /* a subprotocol is an RFC 7230 token */
+
+        for (j = 0; j < value[i].len; j++) {
+            if (value[i].data[j] <= 0x20 || value[i].data[j] >= 0x7f
+                || ngx_strchr("()<>@,;:\\\"/[]?={}", value[i].data[j]))
+            {
+                break;
+            }
+        }
+
+        if (value[i].len == 0 || j != value[i].len) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\": "
+                               "a subprotocol must be a token", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        s = ngx_array_push(wlcf->subprotocols);
+        if (s == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *s = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ws_guard_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_ws_guard_add_variables(cf);
+}
+
+
+static ngx_int_t
+ngx_http_ws_guard_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_ws_guard_access_handler;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_ws_guard_header_filter;
+
+    return NGX_OK;
+}

@@ -1,0 +1,280 @@
+package WSGuard;
+
+# Test helpers for ngx_ws_guard: loads the built module into Debian's nginx,
+# starts the test upstreams (a real WebSocket echo server and a permissive
+# raw upstream) on free loopback ports, and adds the block sections
+#
+#   --- ws_client        Perl code run while nginx is up; its value (a
+#                        string) is compared with one of:
+#   --- ws_expect        exact text (trailing white space ignored)
+#   --- ws_expect_like   a regex
+#
+# Helpers for that code: ws_client(ARGS) runs the independent Python client;
+# ws_raw(BYTES, [WAIT]) sends bytes on a new connection to nginx and returns
+# what came back; frame(...) builds a frame byte by byte; handshake(...)
+# builds an upgrade request.
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+
+my $top;
+
+BEGIN {
+    # Test::Nginx reads these when it loads
+    $top = abs_path(dirname(__FILE__) . '/../..');
+    $ENV{TEST_NGINX_BINARY} ||= '/usr/sbin/nginx';
+    $ENV{TEST_NGINX_LOAD_MODULES} ||=
+        "$top/build/ngx_http_ws_guard_module.so";
+    $ENV{TEST_NGINX_TOP} = $top;
+}
+
+use Test::Nginx::Socket ();
+use IO::Socket::INET;
+use IO::Select;
+use POSIX ();
+use Time::HiRes qw(sleep time);
+
+my @helpers = qw(ws_client ws_raw frame masked_frame handshake
+                 raw_upstream_log wait_raw_upstream_log nginx_port);
+
+# "use WSGuard ARGS" is "use Test::Nginx::Socket ARGS" plus the helpers.
+
+sub import {
+    my ($class, @args) = @_;
+    my $caller = caller;
+
+    eval "package $caller; Test::Nginx::Socket->import(\@args); 1"
+        or die $@;
+
+    no strict 'refs';
+    for my $h (@helpers) {
+        *{"${caller}::$h"} = \&{"WSGuard::$h"};
+    }
+}
+
+my @children;
+
+sub free_port {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                  LocalPort => 0, ReuseAddr => 1)
+        or die "no free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+sub start_server {
+    my ($ready, @cmd) = @_;
+    unlink $ready;
+    my $pid = fork();
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        POSIX::setsid();
+        exec(@cmd) or POSIX::_exit(127);
+    }
+    push @children, $pid;
+    my $deadline = time + 10;
+    while (!-e $ready) {
+        die "test upstream did not start: @cmd" if time > $deadline;
+        sleep 0.05;
+    }
+    unlink $ready;
+}
+
+my $tmp = "/tmp/ws_guard_test.$$";
+mkdir $tmp;
+
+$ENV{TEST_NGINX_ECHO_PORT} = free_port();
+$ENV{TEST_NGINX_RAW_PORT} = free_port();
+$ENV{TEST_NGINX_RAW_LOG} = "$tmp/raw_upstream.log";
+
+start_server("$tmp/echo.ready", '/usr/bin/python3', "$top/t/lib/echo_server.py",
+             $ENV{TEST_NGINX_ECHO_PORT}, '--ready', "$tmp/echo.ready");
+start_server("$tmp/raw.ready", '/usr/bin/python3', "$top/t/lib/raw_upstream.py",
+             $ENV{TEST_NGINX_RAW_PORT}, $ENV{TEST_NGINX_RAW_LOG},
+             '--ready', "$tmp/raw.ready");
+
+END {
+    for my $pid (@children) {
+        kill 'TERM', -$pid;
+        kill 'TERM', $pid;
+        waitpid($pid, 0);
+    }
+    system('rm', '-rf', $tmp) if defined $tmp && -d $tmp;
+}
+
+sub nginx_port {
+    return $ENV{TEST_NGINX_SERVER_PORT} || Test::Nginx::Util::server_port();
+}
+
+# Runs the independent client; arguments as for t/lib/ws_client.py, with a
+# path instead of a URL.
+
+sub ws_client {
+    my ($path, @args) = @_;
+    my $url = "ws://127.0.0.1:" . nginx_port() . $path;
+    open my $fh, '-|', '/usr/bin/python3', "$top/t/lib/ws_client.py",
+        $url, @args or die "ws_client: $!";
+    local $/;
+    my $out = <$fh>;
+    close $fh;
+    return defined $out ? $out : '';
+}
+
+# Sends raw bytes on a fresh connection and returns everything read until
+# the peer closes or nothing arrives for $wait seconds (default 1).
+
+sub ws_raw {
+    my ($bytes, $wait, $port) = @_;
+    $wait ||= 1;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => $port || nginx_port(),
+                                  Proto => 'tcp')
+        or die "connect: $!";
+    binmode $s;
+    my @parts = ref $bytes eq 'ARRAY' ? @$bytes : ($bytes);
+    for my $p (@parts) {
+        syswrite($s, $p) if length $p;
+        sleep 0.05 if @parts > 1;
+    }
+    my $sel = IO::Select->new($s);
+    my $out = '';
+    while ($sel->can_read($wait)) {
+        my $n = sysread($s, my $buf, 65536);
+        last unless $n;
+        $out .= $buf;
+    }
+    close $s;
+    return $out;
+}
+
+# frame(opcode => 1, payload => 'x', fin => 1, rsv => 0, mask => 1,
+#       key => "\x01\x02\x03\x04", len => N, len_bytes => 0|2|8)
+# len and len_bytes override the encoded length for malformed frames.
+
+sub frame {
+    my %o = @_;
+    my $payload = defined $o{payload} ? $o{payload} : '';
+    my $fin = defined $o{fin} ? $o{fin} : 1;
+    my $rsv = $o{rsv} || 0;
+    my $op = defined $o{opcode} ? $o{opcode} : 1;
+    my $len = defined $o{len} ? $o{len} : length $payload;
+    my $lb = $o{len_bytes};
+    $lb = $len < 126 ? 0 : $len < 65536 ? 2 : 8 unless defined $lb;
+
+    my $b = chr(($fin ? 0x80 : 0) | ($rsv << 4) | $op);
+    my $m = $o{mask} ? 0x80 : 0;
+    if ($lb == 0) {
+        $b .= chr($m | $len);
+    } elsif ($lb == 2) {
+        $b .= chr($m | 126) . pack('n', $len);
+    } else {
+        $b .= chr($m | 127) . pack('Q>', $len);
+    }
+    if ($o{mask}) {
+        my $key = defined $o{key} ? $o{key} : "\x37\xfa\x21\x3d";
+        $b .= $key;
+        my @k = unpack('C4', $key);
+        my @p = unpack('C*', $payload);
+        $payload = pack('C*', map { $p[$_] ^ $k[$_ % 4] } 0 .. $#p);
+    }
+    return $b . $payload;
+}
+
+sub masked_frame {
+    return frame(mask => 1, @_);
+}
+
+# handshake(path => '/ws', headers => {...}) with the usual headers, each
+# overridable (undef removes it).
+
+sub handshake {
+    my %o = @_;
+    my %h = (
+        'Host' => 'localhost',
+        'Upgrade' => 'websocket',
+        'Connection' => 'Upgrade',
+        'Sec-WebSocket-Key' => 'dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Version' => '13',
+        %{ $o{headers} || {} },
+    );
+    my $req = ($o{method} || 'GET') . ' ' . ($o{path} || '/ws') . ' '
+              . ($o{version} || 'HTTP/1.1') . "\r\n";
+    for my $k (sort keys %h) {
+        next unless defined $h{$k};
+        $req .= "$k: $h{$k}\r\n";
+    }
+    return $req . "\r\n" . ($o{body} || '');
+}
+
+sub raw_upstream_log {
+    open my $fh, '<', $ENV{TEST_NGINX_RAW_LOG} or return '';
+    local $/;
+    my $s = <$fh>;
+    close $fh;
+    return $s;
+}
+
+# Waits (up to 5 s) until the raw upstream's log matches the regex.
+
+sub wait_raw_upstream_log {
+    my $re = shift;
+    my $deadline = time + 5;
+    while (time < $deadline) {
+        my $log = raw_upstream_log();
+        return $log if $log =~ $re;
+        sleep 0.05;
+    }
+    return raw_upstream_log();
+}
+
+Test::Nginx::Socket::add_block_preprocessor(sub {
+    my $block = shift;
+
+    if (defined $block->ws_client && !defined $block->request
+        && !defined $block->raw_request)
+    {
+        $block->set_value('request', "GET /__ws_guard_probe\n");
+        $block->set_value('error_code', 200) unless defined $block->error_code;
+    }
+
+    if (!defined $block->http_config) {
+        $block->set_value('http_config', '');
+    }
+
+    my $probe = 'location = /__ws_guard_probe { return 200 "probe\n"; }';
+    if (defined $block->config && $block->config !~ /__ws_guard_probe/) {
+        $block->set_value('config', $block->config . "\n    $probe\n");
+    }
+});
+
+Test::Nginx::Socket::add_response_body_check(sub {
+    my ($block, $body, $req_idx, $repeated_req_idx, $dry_run) = @_;
+    my $code = $block->ws_client;
+    return unless defined $code;
+
+    my $name = $block->name;
+    my $out = eval "package WSGuard; $code";
+    if ($@) {
+        Test::More::fail("$name - ws_client died: $@");
+        return;
+    }
+    $out = '' unless defined $out;
+
+    if (defined $block->ws_expect) {
+        my $want = $block->ws_expect;
+        $out =~ s/\s+\z//;
+        $want =~ s/\s+\z//;
+        Test::More::is($out, $want, "$name - ws_expect");
+    }
+    if (defined $block->ws_expect_like) {
+        my $re = $block->ws_expect_like;
+        $re =~ s/\s+\z//;
+        Test::More::like($out, qr/$re/s, "$name - ws_expect_like");
+    }
+});
+
+1;

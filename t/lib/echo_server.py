@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+"""A real WebSocket echo backend for the tests and the demo (python3-websockets).
+
+   echo_server.py PORT [--ready FILE]
+
+Every message is sent back as it came.  The path /headers first sends one
+text message with the request headers as JSON (so tests can see what reached
+the upstream), then echoes.  The first subprotocol the client offers is
+selected.  Compression is off: the guard strips permessage-deflate offers.
+"""
+
+import asyncio
+import json
+import sys
+
+import websockets
+import websockets.server
+
+
+class Protocol(websockets.server.WebSocketServerProtocol):
+    def select_subprotocol(self, client_subprotocols, server_subprotocols):
+        return client_subprotocols[0] if client_subprotocols else None
+
+
+async def handler(ws, path):
+    if path.startswith("/headers"):
+        await ws.send(json.dumps({k.lower(): v for k, v in
+                                  ws.request_headers.raw_items()}))
+    async for msg in ws:
+        await ws.send(msg)
+
+
+async def main():
+    port = int(sys.argv[1])
+    ready = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--ready" \
+        else None
+    async with websockets.serve(handler, "127.0.0.1", port,
+                                create_protocol=Protocol, compression=None,
+                                max_size=None, max_queue=None,
+                                ping_interval=None):
+        if ready:
+            open(ready, "w").close()
+        await asyncio.Future()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""A permissive upstream for the tests: it answers 101 to any request, so that
+only the guard can make a refusal happen, and validates nothing.
+
+   raw_upstream.py PORT LOGFILE [--ready FILE]
+
+Behaviour by request path:
+  /...               101 with the right Sec-WebSocket-Accept, then echoes
+                     raw bytes back unchanged
+  /bad-accept        101 with a wrong Sec-WebSocket-Accept
+  /no-accept         101 without Sec-WebSocket-Accept
+  /proto/NAME        101 naming subprotocol NAME
+  /ext/NAME          101 naming extension NAME
+  /reqhead           101, then one unmasked text frame holding the request
+                     head as received, then echoes
+  /send/HEX          101, then the bytes HEX (sent with the 101 in one
+                     write), then echoes
+Each connection appends "open PATH" and, when nginx closes it,
+"closed PATH" to LOGFILE.
+"""
+
+import base64
+import binascii
+import hashlib
+import socket
+import sys
+import threading
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+LOCK = threading.Lock()
+
+
+def log(path, line):
+    with LOCK:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+
+
+def frame(payload, opcode=1):
+    n = len(payload)
+    if n < 126:
+        head = bytes([0x80 | opcode, n])
+    elif n < 65536:
+        head = bytes([0x80 | opcode, 126]) + n.to_bytes(2, "big")
+    else:
+        head = bytes([0x80 | opcode, 127]) + n.to_bytes(8, "big")
+    return head + payload
+
+
+def serve(conn, logfile):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            conn.close()
+            return
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    lines = head.split(b"\r\n")
+    path = lines[0].split(b" ")[1].decode("latin-1")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(b":")
+        headers[k.strip().lower()] = v.strip()
+    log(logfile, "open " + path)
+
+    key = headers.get(b"sec-websocket-key", b"")
+    accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
+    resp = [b"HTTP/1.1 101 Switching Protocols", b"Upgrade: websocket",
+            b"Connection: Upgrade"]
+    if path == "/bad-accept":
+        resp.append(b"Sec-WebSocket-Accept: "
+                    + base64.b64encode(hashlib.sha1(b"x").digest()))
+    elif path != "/no-accept":
+        resp.append(b"Sec-WebSocket-Accept: " + accept)
+    if path.startswith("/proto/"):
+        resp.append(b"Sec-WebSocket-Protocol: " + path[7:].encode())
+    if path.startswith("/ext/"):
+        resp.append(b"Sec-WebSocket-Extensions: " + path[5:].encode())
+    out = b"\r\n".join(resp) + b"\r\n\r\n"
+    if path == "/reqhead":
+        out += frame(head)
+    if path.startswith("/send/"):
+        out += binascii.unhexlify(path[6:])
+    conn.sendall(out)
+
+    try:
+        if rest:
+            conn.sendall(rest)
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            conn.sendall(chunk)
+    except OSError:
+        pass
+    log(logfile, "closed " + path)
+    conn.close()
+
+
+def main():
+    port = int(sys.argv[1])
+    logfile = sys.argv[2]
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(128)
+    if len(sys.argv) > 4 and sys.argv[3] == "--ready":
+        open(sys.argv[4], "w").close()
+    while True:
+        conn, _ = s.accept()
+        threading.Thread(target=serve, args=(conn, logfile),
+                         daemon=True).start()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        pass
