@@ -23,6 +23,7 @@ static ngx_int_t ngx_http_ws_guard_reject(ngx_http_request_t *r,
     ngx_http_ws_guard_loc_conf_t *wlcf, ngx_http_ws_guard_ctx_t *ctx,
     ngx_http_ws_guard_result_e result, ngx_int_t status, const char *fmt,
     ...);
+static ngx_int_t ngx_http_ws_guard_send_426(ngx_http_request_t *r);
 static ngx_uint_t ngx_http_ws_guard_find_headers(ngx_list_t *headers,
     char *name, ngx_table_elt_t **last);
 static ngx_int_t ngx_http_ws_guard_next_token(u_char **pos, u_char *end,
@@ -203,7 +204,7 @@ ngx_http_ws_guard_access_handler(ngx_http_request_t *r)
                                       NGX_HTTP_UPGRADE_REQUIRED,
                                       "unsupported Sec-WebSocket-Version");
         if (rc != NGX_OK) {
-            return rc;
+            return ngx_http_ws_guard_send_426(r);
         }
     }
 
@@ -330,9 +331,8 @@ ngx_http_ws_guard_reject(ngx_http_request_t *r,
     ngx_http_ws_guard_result_e result, ngx_int_t status, const char *fmt,
     ...)
 {
-    u_char           *p, msg[NGX_MAX_ERROR_STR];
-    va_list           args;
-    ngx_table_elt_t  *h;
+    u_char   *p, msg[NGX_MAX_ERROR_STR];
+    va_list   args;
 
     va_start(args, fmt);
     p = ngx_vslprintf(msg, msg + sizeof(msg), fmt, args);
@@ -352,20 +352,52 @@ ngx_http_ws_guard_reject(ngx_http_request_t *r,
     ngx_log_error(wlcf->log_level, r->connection->log, 0,
                   "ws_guard: %*s, status %i", p - msg, msg, status);
 
-    if (status == NGX_HTTP_UPGRADE_REQUIRED) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-        ngx_str_set(&h->key, "Sec-WebSocket-Version");
-        h->value = ngx_http_ws_guard_sec_version;
-
-        ngx_str_set(&r->headers_out.status_line, "426 Upgrade Required");
-    }
+    /* whatever the client pipelined after a refused upgrade is not HTTP */
+    r->keepalive = 0;
 
     return status;
+}
+
+
+/*
+ * 426 has no status line in nginx's table nor an error page; the guard
+ * sends it itself, with the header RFC 6455 asks for.
+ */
+
+static ngx_int_t
+ngx_http_ws_guard_send_426(ngx_http_request_t *r)
+{
+    ngx_int_t         rc;
+    ngx_table_elt_t  *h;
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Sec-WebSocket-Version");
+    h->value = ngx_http_ws_guard_sec_version;
+
+    r->headers_out.status = NGX_HTTP_UPGRADE_REQUIRED;
+    ngx_str_set(&r->headers_out.status_line, "426 Upgrade Required");
+    r->headers_out.content_length_n = 0;
+    r->header_only = 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK) {
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    ngx_http_finalize_request(r, ngx_http_send_special(r, NGX_HTTP_LAST));
+
+    return NGX_DONE;
 }
 
 

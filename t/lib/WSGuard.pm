@@ -49,9 +49,12 @@ sub import {
     eval "package $caller; Test::Nginx::Socket->import(\@args); 1"
         or die $@;
 
+    # "--- x eval" sections are evaluated in Test::Base::Filter
     no strict 'refs';
-    for my $h (@helpers) {
-        *{"${caller}::$h"} = \&{"WSGuard::$h"};
+    for my $pkg ($caller, 'Test::Base::Filter') {
+        for my $h (@helpers) {
+            *{"${pkg}::$h"} = \&{"WSGuard::$h"};
+        }
     }
 }
 
@@ -90,6 +93,15 @@ mkdir $tmp;
 $ENV{TEST_NGINX_ECHO_PORT} = free_port();
 $ENV{TEST_NGINX_RAW_PORT} = free_port();
 $ENV{TEST_NGINX_RAW_LOG} = "$tmp/raw_upstream.log";
+$ENV{TEST_NGINX_SSL_PORT} = free_port();
+$ENV{TEST_NGINX_CERT} = "$tmp/cert.pem";
+$ENV{TEST_NGINX_CERT_KEY} = "$tmp/key.pem";
+
+system('openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+       'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+       '-subj', '/CN=localhost', '-keyout', "$tmp/key.pem",
+       '-out', "$tmp/cert.pem") == 0
+    or die "cannot make a test certificate";
 
 start_server("$tmp/echo.ready", '/usr/bin/python3', "$top/t/lib/echo_server.py",
              $ENV{TEST_NGINX_ECHO_PORT}, '--ready', "$tmp/echo.ready");
@@ -115,7 +127,13 @@ sub nginx_port {
 
 sub ws_client {
     my ($path, @args) = @_;
-    my $url = "ws://127.0.0.1:" . nginx_port() . $path;
+    # like a browser, send an Origin unless told otherwise
+    if (!grep { $_ eq '--origin' || $_ eq '--no-origin' } @args) {
+        push @args, '--origin', 'http://localhost';
+    }
+    @args = grep { $_ ne '--no-origin' } @args;
+    my $url = $path =~ m{^wss?://} ? $path
+              : "ws://127.0.0.1:" . nginx_port() . $path;
     open my $fh, '-|', '/usr/bin/python3', "$top/t/lib/ws_client.py",
         $url, @args or die "ws_client: $!";
     local $/;
@@ -129,6 +147,7 @@ sub ws_client {
 
 sub ws_raw {
     my ($bytes, $wait, $port) = @_;
+    $port = $ENV{TEST_NGINX_RAW_PORT} if defined $port && $port eq 'raw';
     $wait ||= 1;
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
                                   PeerPort => $port || nginx_port(),
@@ -199,6 +218,7 @@ sub handshake {
         'Connection' => 'Upgrade',
         'Sec-WebSocket-Key' => 'dGhlIHNhbXBsZSBub25jZQ==',
         'Sec-WebSocket-Version' => '13',
+        'Origin' => 'http://localhost',
         %{ $o{headers} || {} },
     );
     my $req = ($o{method} || 'GET') . ' ' . ($o{path} || '/ws') . ' '

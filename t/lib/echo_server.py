@@ -18,8 +18,11 @@ import websockets.server
 
 
 class Protocol(websockets.server.WebSocketServerProtocol):
-    def select_subprotocol(self, client_subprotocols, server_subprotocols):
-        return client_subprotocols[0] if client_subprotocols else None
+    def process_subprotocol(self, headers, available_subprotocols):
+        offered = []
+        for value in headers.get_all("Sec-WebSocket-Protocol"):
+            offered += [p.strip() for p in value.split(",") if p.strip()]
+        return offered[0] if offered else None
 
 
 async def handler(ws, path):

@@ -13,6 +13,7 @@ other side closed.  With --recv N it waits for N messages after sending.
 import argparse
 import asyncio
 import binascii
+import ssl
 import sys
 
 import websockets
@@ -29,6 +30,8 @@ async def main():
     ap.add_argument("--send-bytes", action="append", default=[])
     ap.add_argument("--recv", type=int, default=None)
     ap.add_argument("--timeout", type=float, default=5)
+    ap.add_argument("--insecure", action="store_true",
+                    help="wss without certificate verification")
     a = ap.parse_args()
 
     headers = []
@@ -36,11 +39,19 @@ async def main():
         k, _, v = h.partition(":")
         headers.append((k.strip(), v.strip()))
 
+    ssl_ctx = None
+    if a.url.startswith("wss://"):
+        ssl_ctx = ssl.create_default_context()
+        if a.insecure:
+            ssl_ctx.check_hostname = False
+            ssl_ctx.verify_mode = ssl.CERT_NONE
+
     try:
         ws = await asyncio.wait_for(websockets.connect(
             a.url, extra_headers=headers, origin=a.origin,
             subprotocols=a.subprotocol, compression=None, max_size=None,
-            ping_interval=None, open_timeout=a.timeout), a.timeout)
+            ping_interval=None, open_timeout=a.timeout, ssl=ssl_ctx),
+            a.timeout)
     except websockets.exceptions.InvalidStatusCode as e:
         print("status", e.status_code)
         return
