@@ -19,10 +19,13 @@ UNIT_CFLAGS  = -std=gnu99 -Wall -Wextra -Werror -Wno-unused-parameter \
 
 # core sources of each unit test and fuzz target, and their libraries
 origin_SRCS  = src/ngx_ws_guard_origin.c
-origin_LIBS  =
+utf8_SRCS    = src/ngx_ws_guard_utf8.c
+frame_SRCS   = src/ngx_ws_guard_frame.c src/ngx_ws_guard_utf8.c
+jwt_SRCS     = src/ngx_ws_guard_jwt.c
+jwt_LIBS     = -lyajl -lcrypto
 
-UNITS        = origin
-FUZZERS      = origin
+UNITS        = origin utf8 frame jwt
+FUZZERS      = origin utf8 frame jwt
 
 SOURCES      = config ngx_ws_guard_module.c $(wildcard src/*.c src/*.h)
 
@@ -72,6 +75,13 @@ fuzz: $(addprefix build/fuzz/fuzz_,$(FUZZERS))
 	        $$(grep -o 'number_of_executed_units: *[0-9]*' \
 	           build/fuzz/$$f.log | grep -o '[0-9]*$$') "runs"; \
 	done
+
+build/bench/bench_core: bench/bench_core.c $(frame_SRCS) $(wildcard src/*.h)
+	@mkdir -p build/bench
+	$(CC) -O2 -g -Isrc $(frame_SRCS) $< -o $@
+
+bench: build/bench/bench_core
+	build/bench/bench_core
 
 clean:
 	rm -rf build t/servroot

@@ -1,0 +1,55 @@
+
+/*
+ * Copyright (C) ngx_ws_guard authors
+ *
+ * Incremental UTF-8 validation (RFC 3629): overlong forms, surrogates
+ * (U+D800..U+DFFF), code points above U+10FFFF, stray continuation bytes
+ * and truncated sequences are invalid.  The state is one small integer, so
+ * a code point may be split across any number of calls (frames, reads).
+ */
+
+
+#ifndef _NGX_WS_GUARD_UTF8_H_INCLUDED_
+#define _NGX_WS_GUARD_UTF8_H_INCLUDED_
+
+
+#include "ngx_ws_guard_core.h"
+
+
+/* the state between code points; a zeroed ngx_ws_guard_utf8_t is in it */
+#define NGX_WS_GUARD_UTF8_ACCEPT  0
+
+
+typedef struct {
+    unsigned                  state;
+} ngx_ws_guard_utf8_t;
+
+
+#define ngx_ws_guard_utf8_init(u)  (u)->state = NGX_WS_GUARD_UTF8_ACCEPT
+
+/* nonzero when the bytes fed so far end between two code points */
+#define ngx_ws_guard_utf8_boundary(u)                                        \
+    ((u)->state == NGX_WS_GUARD_UTF8_ACCEPT)
+
+
+/*
+ * Feeds len bytes.  Returns NGX_WS_GUARD_OK if they are valid so far (a
+ * sequence may still be open at the end), NGX_WS_GUARD_ERROR as soon as no
+ * continuation could make them valid; the error is sticky until the state is
+ * initialized again.
+ */
+int ngx_ws_guard_utf8_validate(ngx_ws_guard_utf8_t *u, const unsigned char *p,
+    size_t len);
+
+/*
+ * Ends a message: NGX_WS_GUARD_ERROR if it is invalid or ends inside a code
+ * point, NGX_WS_GUARD_OK otherwise.  Either way the state is initialized
+ * for the next message.
+ */
+int ngx_ws_guard_utf8_finish(ngx_ws_guard_utf8_t *u);
+
+/* validate + finish of one complete string */
+int ngx_ws_guard_utf8_check(const unsigned char *p, size_t len);
+
+
+#endif /* _NGX_WS_GUARD_UTF8_H_INCLUDED_ */

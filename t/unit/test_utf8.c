@@ -1,0 +1,405 @@
+
+/*
+ * Copyright (C) ngx_ws_guard authors
+ *
+ * Unit tests of the incremental UTF-8 validator.
+ */
+
+
+#include "ngx_ws_guard_utf8.h"
+#include "unit.h"
+
+
+typedef struct {
+    const char  *bytes;
+    size_t       len;
+    int          valid;     /* OK or ERROR after finish */
+    int          open;      /* valid so far, but ends inside a code point */
+    const char  *name;
+} test_vector_t;
+
+
+#define V(s, valid, open, name)  { s, sizeof(s) - 1, valid, open, name }
+
+static const test_vector_t  vectors[] = {
+
+    V("", NGX_WS_GUARD_OK, 0, "empty"),
+    V("hello, world", NGX_WS_GUARD_OK, 0, "ascii"),
+    V("\x00\x7f", NGX_WS_GUARD_OK, 0, "nul and del"),
+    V("\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5",
+      NGX_WS_GUARD_OK, 0, "kosme"),
+
+    /* boundaries of each length */
+    V("\xc2\x80", NGX_WS_GUARD_OK, 0, "U+0080"),
+    V("\xdf\xbf", NGX_WS_GUARD_OK, 0, "U+07FF"),
+    V("\xe0\xa0\x80", NGX_WS_GUARD_OK, 0, "U+0800"),
+    V("\xef\xbf\xbf", NGX_WS_GUARD_OK, 0, "U+FFFF"),
+    V("\xf0\x90\x80\x80", NGX_WS_GUARD_OK, 0, "U+10000"),
+    V("\xf4\x8f\xbf\xbf", NGX_WS_GUARD_OK, 0, "U+10FFFF"),
+
+    /* around the surrogates, and noncharacters (valid in UTF-8) */
+    V("\xed\x9f\xbf", NGX_WS_GUARD_OK, 0, "U+D7FF"),
+    V("\xee\x80\x80", NGX_WS_GUARD_OK, 0, "U+E000"),
+    V("\xef\xbf\xbd", NGX_WS_GUARD_OK, 0, "U+FFFD"),
+    V("\xef\xbf\xbe", NGX_WS_GUARD_OK, 0, "U+FFFE"),
+    V("\xef\xbb\xbf", NGX_WS_GUARD_OK, 0, "BOM"),
+    V("\xf3\xbf\xbf\xbf", NGX_WS_GUARD_OK, 0, "U+FFFFF"),
+
+    /* stray continuation bytes */
+    V("\x80", NGX_WS_GUARD_ERROR, 0, "lone 80"),
+    V("\xbf", NGX_WS_GUARD_ERROR, 0, "lone bf"),
+    V("a\x80\xbf\x80", NGX_WS_GUARD_ERROR, 0, "continuations"),
+    V("\xc2\x80\x80", NGX_WS_GUARD_ERROR, 0, "one too many"),
+
+    /* bytes that never appear */
+    V("\xc0", NGX_WS_GUARD_ERROR, 0, "c0"),
+    V("\xc1", NGX_WS_GUARD_ERROR, 0, "c1"),
+    V("\xf5\x80\x80\x80", NGX_WS_GUARD_ERROR, 0, "f5"),
+    V("\xf7\xbf\xbf\xbf", NGX_WS_GUARD_ERROR, 0, "f7"),
+    V("\xf8\x88\x80\x80\x80", NGX_WS_GUARD_ERROR, 0, "5-byte form"),
+    V("\xfc\x84\x80\x80\x80\x80", NGX_WS_GUARD_ERROR, 0, "6-byte form"),
+    V("\xfe", NGX_WS_GUARD_ERROR, 0, "fe"),
+    V("\xff", NGX_WS_GUARD_ERROR, 0, "ff"),
+
+    /* overlong forms */
+    V("\xc0\xaf", NGX_WS_GUARD_ERROR, 0, "overlong / 2"),
+    V("\xe0\x80\xaf", NGX_WS_GUARD_ERROR, 0, "overlong / 3"),
+    V("\xf0\x80\x80\xaf", NGX_WS_GUARD_ERROR, 0, "overlong / 4"),
+    V("\xc1\xbf", NGX_WS_GUARD_ERROR, 0, "overlong U+007F"),
+    V("\xe0\x9f\xbf", NGX_WS_GUARD_ERROR, 0, "overlong U+07FF"),
+    V("\xf0\x8f\xbf\xbf", NGX_WS_GUARD_ERROR, 0, "overlong U+FFFF"),
+    V("\xc0\x80", NGX_WS_GUARD_ERROR, 0, "overlong nul"),
+
+    /* surrogates, alone and paired */
+    V("\xed\xa0\x80", NGX_WS_GUARD_ERROR, 0, "U+D800"),
+    V("\xed\xad\xbf", NGX_WS_GUARD_ERROR, 0, "U+DB7F"),
+    V("\xed\xb0\x80", NGX_WS_GUARD_ERROR, 0, "U+DC00"),
+    V("\xed\xbf\xbf", NGX_WS_GUARD_ERROR, 0, "U+DFFF"),
+    V("\xed\xa0\x80\xed\xb0\x80", NGX_WS_GUARD_ERROR, 0, "pair"),
+
+    /* above U+10FFFF */
+    V("\xf4\x90\x80\x80", NGX_WS_GUARD_ERROR, 0, "U+110000"),
+    V("\xf4\xbf\xbf\xbf", NGX_WS_GUARD_ERROR, 0, "U+13FFFF"),
+
+    /* sequences cut by a byte that is not a continuation */
+    V("\xc2\x41", NGX_WS_GUARD_ERROR, 0, "c2 A"),
+    V("\xe1\x80\x41", NGX_WS_GUARD_ERROR, 0, "e1 80 A"),
+    V("\xf1\x80\x80\x41", NGX_WS_GUARD_ERROR, 0, "f1 80 80 A"),
+    V("\xe1\xc2\x80", NGX_WS_GUARD_ERROR, 0, "lead after lead"),
+
+    /* truncated at the end: only finish can tell */
+    V("\xc2", NGX_WS_GUARD_ERROR, 1, "c2 at end"),
+    V("\xe0\xa0", NGX_WS_GUARD_ERROR, 1, "e0 a0 at end"),
+    V("\xed\x9f", NGX_WS_GUARD_ERROR, 1, "ed 9f at end"),
+    V("\xf0\x90\x80", NGX_WS_GUARD_ERROR, 1, "f0 90 80 at end"),
+    V("\xf4\x8f", NGX_WS_GUARD_ERROR, 1, "f4 8f at end"),
+    V("abc\xe2\x82", NGX_WS_GUARD_ERROR, 1, "euro cut")
+};
+
+
+static void test_vectors(void);
+static void test_splits(void);
+static void test_ascii_runs(void);
+static void test_sticky(void);
+static void test_all_code_points(void);
+static size_t encode(unsigned char *out, unsigned long cp, size_t n);
+
+
+static void
+test_vectors(void)
+{
+    int                   rc;
+    size_t                i;
+    ngx_ws_guard_utf8_t   u;
+    const test_vector_t  *v;
+
+    for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+        v = &vectors[i];
+
+        rc = ngx_ws_guard_utf8_check((const unsigned char *) v->bytes, v->len);
+
+        if (rc != v->valid) {
+            fprintf(stderr, "vector \"%s\"\n", v->name);
+        }
+
+        CHECK_EQ_INT(rc, v->valid);
+
+        /* open sequences pass validate and fail only at finish */
+
+        ngx_ws_guard_utf8_init(&u);
+        rc = ngx_ws_guard_utf8_validate(&u, (const unsigned char *) v->bytes,
+                                        v->len);
+
+        if (v->open) {
+            CHECK_EQ_INT(rc, NGX_WS_GUARD_OK);
+            CHECK(!ngx_ws_guard_utf8_boundary(&u));
+
+        } else {
+            CHECK_EQ_INT(rc, v->valid);
+        }
+
+        CHECK_EQ_INT(ngx_ws_guard_utf8_finish(&u), v->valid);
+
+        /* finish leaves the state ready for the next message */
+
+        CHECK(ngx_ws_guard_utf8_boundary(&u));
+        CHECK_EQ_INT(ngx_ws_guard_utf8_validate(&u,
+                                      (const unsigned char *) "ok", 2),
+                     NGX_WS_GUARD_OK);
+    }
+}
+
+
+/* every vector cut at every one and two points gives the same verdict */
+
+static void
+test_splits(void)
+{
+    int                   rc, bad;
+    size_t                i, a, b, len;
+    ngx_ws_guard_utf8_t   u;
+    const unsigned char  *s;
+    const test_vector_t  *v;
+
+    bad = 0;
+
+    for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+        v = &vectors[i];
+        s = (const unsigned char *) v->bytes;
+        len = v->len;
+
+        for (a = 0; a <= len; a++) {
+            for (b = a; b <= len; b++) {
+                ngx_ws_guard_utf8_init(&u);
+
+                rc = ngx_ws_guard_utf8_validate(&u, s, a);
+
+                if (rc == NGX_WS_GUARD_OK) {
+                    rc = ngx_ws_guard_utf8_validate(&u, s + a, b - a);
+                }
+
+                if (rc == NGX_WS_GUARD_OK) {
+                    rc = ngx_ws_guard_utf8_validate(&u, s + b, len - b);
+                }
+
+                if (rc == NGX_WS_GUARD_OK) {
+                    rc = ngx_ws_guard_utf8_finish(&u);
+                }
+
+                if (rc != v->valid) {
+                    fprintf(stderr, "split \"%s\" at %zu, %zu\n",
+                            v->name, a, b);
+                    bad++;
+                }
+            }
+        }
+    }
+
+    CHECK_EQ_INT(bad, 0);
+
+    /* one byte per call */
+
+    bad = 0;
+
+    for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+        v = &vectors[i];
+        s = (const unsigned char *) v->bytes;
+
+        ngx_ws_guard_utf8_init(&u);
+        rc = NGX_WS_GUARD_OK;
+
+        for (a = 0; a < v->len && rc == NGX_WS_GUARD_OK; a++) {
+            rc = ngx_ws_guard_utf8_validate(&u, s + a, 1);
+        }
+
+        if (rc == NGX_WS_GUARD_OK) {
+            rc = ngx_ws_guard_utf8_finish(&u);
+        }
+
+        bad += (rc != v->valid);
+    }
+
+    CHECK_EQ_INT(bad, 0);
+}
+
+
+/*
+ * The word-at-a-time path: one non-ASCII sequence, valid or not, at every
+ * position of a long ASCII text, and with every alignment of the text.
+ */
+
+static void
+test_ascii_runs(void)
+{
+    size_t          pos, shift, len;
+    unsigned        good, bad;
+    unsigned char   buf[128];
+
+    good = 0;
+    bad = 0;
+
+    for (shift = 0; shift < 8; shift++) {
+        for (pos = 0; pos + 3 <= 80; pos++) {
+            len = 80;
+
+            memset(buf, 'x', sizeof(buf));
+            memcpy(buf + shift + pos, "\xe2\x82\xac", 3);
+            good += ngx_ws_guard_utf8_check(buf + shift, len)
+                    == NGX_WS_GUARD_OK;
+
+            memset(buf, 'x', sizeof(buf));
+            memcpy(buf + shift + pos, "\xe0\x82\xac", 3);
+            bad += ngx_ws_guard_utf8_check(buf + shift, len)
+                   == NGX_WS_GUARD_ERROR;
+
+            memset(buf, 'x', sizeof(buf));
+            buf[shift + pos] = 0x80;
+            bad += ngx_ws_guard_utf8_check(buf + shift, len)
+                   == NGX_WS_GUARD_ERROR;
+        }
+    }
+
+    CHECK_EQ_INT(good, 8 * 78);
+    CHECK_EQ_INT(bad, 2 * 8 * 78);
+
+    /* a byte with the top bit set is seen in either half of a 16-byte run */
+
+    memset(buf, 'a', sizeof(buf));
+    buf[7] = 0xff;
+    CHECK_EQ_INT(ngx_ws_guard_utf8_check(buf, 16), NGX_WS_GUARD_ERROR);
+
+    memset(buf, 'a', sizeof(buf));
+    buf[15] = 0xff;
+    CHECK_EQ_INT(ngx_ws_guard_utf8_check(buf, 16), NGX_WS_GUARD_ERROR);
+
+    memset(buf, 'a', sizeof(buf));
+    buf[99] = 0xc2;
+    CHECK_EQ_INT(ngx_ws_guard_utf8_check(buf, 100), NGX_WS_GUARD_ERROR);
+
+    memset(buf, 'a', sizeof(buf));
+    CHECK_EQ_INT(ngx_ws_guard_utf8_check(buf, sizeof(buf)), NGX_WS_GUARD_OK);
+}
+
+
+static void
+test_sticky(void)
+{
+    ngx_ws_guard_utf8_t  u;
+
+    ngx_ws_guard_utf8_init(&u);
+
+    CHECK_EQ_INT(ngx_ws_guard_utf8_validate(&u, (const unsigned char *) "\xff",
+                                            1),
+                 NGX_WS_GUARD_ERROR);
+
+    /* valid bytes after an error do not clear it */
+
+    CHECK_EQ_INT(ngx_ws_guard_utf8_validate(&u, (const unsigned char *) "ok",
+                                            2),
+                 NGX_WS_GUARD_ERROR);
+    CHECK_EQ_INT(ngx_ws_guard_utf8_validate(&u, NULL, 0), NGX_WS_GUARD_ERROR);
+    CHECK_EQ_INT(ngx_ws_guard_utf8_finish(&u), NGX_WS_GUARD_ERROR);
+
+    /* an empty call keeps an open sequence open */
+
+    ngx_ws_guard_utf8_init(&u);
+    CHECK_EQ_INT(ngx_ws_guard_utf8_validate(&u, (const unsigned char *) "\xf0",
+                                            1),
+                 NGX_WS_GUARD_OK);
+    CHECK_EQ_INT(ngx_ws_guard_utf8_validate(&u, NULL, 0), NGX_WS_GUARD_OK);
+    CHECK_EQ_INT(ngx_ws_guard_utf8_validate(&u,
+                                      (const unsigned char *) "\x9f\x98\x80",
+                                      3),
+                 NGX_WS_GUARD_OK);
+    CHECK_EQ_INT(ngx_ws_guard_utf8_finish(&u), NGX_WS_GUARD_OK);
+
+    /* a zeroed state is the initial state */
+
+    memset(&u, 0, sizeof(u));
+    CHECK(ngx_ws_guard_utf8_boundary(&u));
+}
+
+
+/* writes cp in n bytes, overlong if n is more than needed */
+
+static size_t
+encode(unsigned char *out, unsigned long cp, size_t n)
+{
+    size_t  i;
+
+    static const unsigned char  lead[5] = { 0, 0x00, 0xc0, 0xe0, 0xf0 };
+
+    for (i = n - 1; i > 0; i--) {
+        out[i] = (unsigned char) (0x80 | (cp & 0x3f));
+        cp >>= 6;
+    }
+
+    out[0] = (unsigned char) (lead[n] | cp);
+
+    return n;
+}
+
+
+/*
+ * Every code point in its shortest form is valid except the surrogates;
+ * every longer form is invalid.
+ */
+
+static void
+test_all_code_points(void)
+{
+    size_t          n, shortest;
+    unsigned long   cp, wrong_ok, wrong_err, tried;
+    unsigned char   buf[4];
+
+    wrong_ok = 0;
+    wrong_err = 0;
+    tried = 0;
+
+    for (cp = 0; cp <= 0x10ffff; cp++) {
+
+        shortest = (cp < 0x80) ? 1 : (cp < 0x800) ? 2 : (cp < 0x10000) ? 3 : 4;
+
+        for (n = shortest; n <= 4; n++) {
+            encode(buf, cp, n);
+            tried++;
+
+            if (n == shortest && !(cp >= 0xd800 && cp <= 0xdfff)) {
+                wrong_err += ngx_ws_guard_utf8_check(buf, n)
+                             != NGX_WS_GUARD_OK;
+
+            } else {
+                wrong_ok += ngx_ws_guard_utf8_check(buf, n)
+                            != NGX_WS_GUARD_ERROR;
+            }
+        }
+    }
+
+    CHECK_EQ_INT(wrong_err, 0);
+    CHECK_EQ_INT(wrong_ok, 0);
+    CHECK(tried > 0x10ffff);
+
+    /* 4-byte forms beyond U+10FFFF, up to what F7 could hold */
+
+    wrong_ok = 0;
+
+    for (cp = 0x110000; cp <= 0x1fffff; cp += 0x41) {
+        encode(buf, cp, 4);
+        wrong_ok += ngx_ws_guard_utf8_check(buf, 4) != NGX_WS_GUARD_ERROR;
+    }
+
+    CHECK_EQ_INT(wrong_ok, 0);
+}
+
+
+int
+main(void)
+{
+    test_vectors();
+    test_splits();
+    test_ascii_runs();
+    test_sticky();
+    test_all_code_points();
+
+    return unit_done("utf8");
+}
