@@ -45,6 +45,24 @@ static ngx_conf_enum_t  ngx_http_ws_guard_deflate_modes[] = {
 };
 
 
+static ngx_conf_enum_t  ngx_http_ws_guard_expiry_modes[] = {
+    { ngx_string("close"), NGX_HTTP_WS_GUARD_EXPIRY_CLOSE },
+    { ngx_string("ignore"), NGX_HTTP_WS_GUARD_EXPIRY_IGNORE },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_bitmask_t  ngx_http_ws_guard_message_type_mask[] = {
+    { ngx_string("text"), NGX_WS_GUARD_FRAME_TEXT },
+    { ngx_string("binary"), NGX_WS_GUARD_FRAME_BINARY },
+    { ngx_null_string, 0 }
+};
+
+
+#define NGX_HTTP_WS_GUARD_ANY_CONF                                            \
+    (NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF)
+
+
 static ngx_command_t  ngx_http_ws_guard_commands[] = {
 
     { ngx_string("ws_guard"),
@@ -102,6 +120,136 @@ static ngx_command_t  ngx_http_ws_guard_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ws_guard_loc_conf_t, deflate),
       &ngx_http_ws_guard_deflate_modes },
+
+    /* bearer tokens */
+
+    { ngx_string("ws_guard_jwt"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, jwt.enable),
+      NULL },
+
+    { ngx_string("ws_guard_jwt_key_file"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_http_ws_guard_jwt_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ws_guard_jwt_token"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, jwt.token),
+      NULL },
+
+    { ngx_string("ws_guard_jwt_subprotocol"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, jwt.subprotocol),
+      NULL },
+
+    { ngx_string("ws_guard_jwt_algorithms"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_1MORE,
+      ngx_http_ws_guard_jwt_algorithms,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ws_guard_jwt_issuer"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_1MORE,
+      ngx_http_ws_guard_conf_set_str_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, jwt.issuers),
+      NULL },
+
+    { ngx_string("ws_guard_jwt_audience"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_1MORE,
+      ngx_http_ws_guard_conf_set_str_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, jwt.audiences),
+      NULL },
+
+    { ngx_string("ws_guard_jwt_leeway"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, jwt.leeway),
+      NULL },
+
+    { ngx_string("ws_guard_jwt_max_lifetime"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_http_ws_guard_conf_set_sec_off,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, jwt.max_lifetime),
+      NULL },
+
+    { ngx_string("ws_guard_jwt_require_scope"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_1MORE,
+      ngx_http_ws_guard_conf_set_str_list,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, jwt.scopes),
+      NULL },
+
+    { ngx_string("ws_guard_jwt_require"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_1MORE,
+      ngx_http_ws_guard_jwt_require,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ws_guard_jwt_expiry"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, jwt.expiry),
+      &ngx_http_ws_guard_expiry_modes },
+
+    /* frames */
+
+    { ngx_string("ws_guard_utf8"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, utf8),
+      NULL },
+
+    { ngx_string("ws_guard_max_frame_size"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_off_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, max_frame_size),
+      NULL },
+
+    { ngx_string("ws_guard_max_message_size"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_off_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, max_message_size),
+      NULL },
+
+    { ngx_string("ws_guard_message_types"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_1MORE,
+      ngx_conf_set_bitmask_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, message_types),
+      &ngx_http_ws_guard_message_type_mask },
+
+    { ngx_string("ws_guard_max_lifetime"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_http_ws_guard_conf_set_msec_off,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, max_lifetime),
+      NULL },
+
+    { ngx_string("ws_guard_idle_timeout"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_http_ws_guard_conf_set_msec_off,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, idle_timeout),
+      NULL },
 
       ngx_null_command
 };
@@ -168,7 +316,19 @@ ngx_http_ws_guard_header_filter(ngx_http_request_t *r)
                                                 NGX_HTTP_BAD_GATEWAY);
     }
 
-    return ngx_http_next_header_filter(r);
+    rc = ngx_http_next_header_filter(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || !ctx->websocket) {
+        return rc;
+    }
+
+    /* the 101 is on its way: every byte after it goes through the guard */
+
+    if (ngx_http_ws_guard_proxy_init(r, ctx) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return rc;
 }
 
 
@@ -196,6 +356,14 @@ ngx_http_ws_guard_create_loc_conf(ngx_conf_t *cf)
     conf->subprotocols = NGX_CONF_UNSET_PTR;
     conf->deflate = NGX_CONF_UNSET_UINT;
 
+    ngx_http_ws_guard_jwt_create_conf(&conf->jwt);
+
+    conf->utf8 = NGX_CONF_UNSET;
+    conf->max_frame_size = NGX_CONF_UNSET;
+    conf->max_message_size = NGX_CONF_UNSET;
+    conf->max_lifetime = NGX_CONF_UNSET_MSEC;
+    conf->idle_timeout = NGX_CONF_UNSET_MSEC;
+
     return conf;
 }
 
@@ -219,6 +387,23 @@ ngx_http_ws_guard_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->subprotocols, prev->subprotocols, NULL);
     ngx_conf_merge_uint_value(conf->deflate, prev->deflate,
                               NGX_HTTP_WS_GUARD_DEFLATE_STRIP);
+
+    if (ngx_http_ws_guard_jwt_merge_conf(cf, &prev->jwt, &conf->jwt)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_value(conf->utf8, prev->utf8, 1);
+    ngx_conf_merge_off_value(conf->max_frame_size, prev->max_frame_size, 0);
+    ngx_conf_merge_off_value(conf->max_message_size, prev->max_message_size,
+                             1024 * 1024);
+    ngx_conf_merge_bitmask_value(conf->message_types, prev->message_types,
+                                 (NGX_CONF_BITMASK_SET
+                                  |NGX_WS_GUARD_FRAME_TEXT
+                                  |NGX_WS_GUARD_FRAME_BINARY));
+    ngx_conf_merge_msec_value(conf->max_lifetime, prev->max_lifetime, 0);
+    ngx_conf_merge_msec_value(conf->idle_timeout, prev->idle_timeout, 0);
 
     return NGX_CONF_OK;
 }
@@ -276,10 +461,130 @@ ngx_http_ws_guard_subprotocols(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/* a list of strings; the directive may repeat and the entries add up */
+
+char *
+ngx_http_ws_guard_conf_set_str_list(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t     *value, *s;
+    ngx_uint_t     i;
+    ngx_array_t  **a;
+
+    a = (ngx_array_t **) (p + cmd->offset);
+
+    if (*a == NGX_CONF_UNSET_PTR || *a == NULL) {
+        *a = ngx_array_create(cf->pool, 4, sizeof(ngx_str_t));
+        if (*a == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (value[i].len == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"\": empty value");
+            return NGX_CONF_ERROR;
+        }
+
+        s = ngx_array_push(*a);
+        if (s == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *s = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* a time in milliseconds, or "off" (0) */
+
+char *
+ngx_http_ws_guard_conf_set_msec_off(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t   *value;
+    ngx_msec_t  *msp;
+
+    msp = (ngx_msec_t *) (p + cmd->offset);
+
+    if (*msp != NGX_CONF_UNSET_MSEC) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        *msp = 0;
+        return NGX_CONF_OK;
+    }
+
+    *msp = ngx_parse_time(&value[1], 0);
+
+    if (*msp == (ngx_msec_t) NGX_ERROR || *msp == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": a time or \"off\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* a time in seconds, or "off" (0) */
+
+char *
+ngx_http_ws_guard_conf_set_sec_off(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    time_t     *sp;
+    ngx_str_t  *value;
+
+    sp = (time_t *) (p + cmd->offset);
+
+    if (*sp != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        *sp = 0;
+        return NGX_CONF_OK;
+    }
+
+    *sp = ngx_parse_time(&value[1], 1);
+
+    if (*sp == (time_t) NGX_ERROR || *sp == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": a time or \"off\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 static ngx_int_t
 ngx_http_ws_guard_preconfiguration(ngx_conf_t *cf)
 {
-    return ngx_http_ws_guard_add_variables(cf);
+    if (ngx_http_ws_guard_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_ws_guard_jwt_add_variables(cf);
 }
 
 

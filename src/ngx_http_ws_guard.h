@@ -14,6 +14,9 @@
 
 #include "ngx_ws_guard_core.h"
 #include "ngx_ws_guard_origin.h"
+#include "ngx_ws_guard_utf8.h"
+#include "ngx_ws_guard_frame.h"
+#include "ngx_ws_guard_jwt.h"
 
 
 /* handshake outcomes, as $ws_guard_result names them */
@@ -44,6 +47,31 @@ typedef enum {
 #define NGX_HTTP_WS_GUARD_DEFLATE_STRIP    1
 #define NGX_HTTP_WS_GUARD_DEFLATE_INSPECT  2
 
+#define NGX_HTTP_WS_GUARD_EXPIRY_CLOSE     1
+#define NGX_HTTP_WS_GUARD_EXPIRY_IGNORE    2
+
+
+typedef struct ngx_http_ws_guard_conn_s  ngx_http_ws_guard_conn_t;
+
+
+/* section 3 of the contract: bearer tokens */
+
+typedef struct {
+    ngx_flag_t                  enable;
+    ngx_array_t                *key_files;   /* of ngx_str_t, for logs */
+    ngx_ws_guard_jwt_keyset_t  *keys;
+    ngx_http_complex_value_t   *token;       /* NULL: Authorization */
+    ngx_str_t                   subprotocol; /* prefix; empty: off */
+    ngx_uint_t                  algorithms;  /* NGX_WS_GUARD_JWT_* bits */
+    ngx_array_t                *issuers;     /* of ngx_str_t, NULL: any */
+    ngx_array_t                *audiences;   /* of ngx_str_t, NULL: any */
+    time_t                      leeway;
+    time_t                      max_lifetime; /* 0: off */
+    ngx_array_t                *scopes;      /* of ngx_str_t */
+    ngx_array_t                *require;     /* of complex values */
+    ngx_uint_t                  expiry;
+} ngx_http_ws_guard_jwt_conf_t;
+
 
 typedef struct {
     ngx_uint_t                  type;
@@ -65,6 +93,16 @@ typedef struct {
     ngx_flag_t                  require_tls;
     ngx_array_t                *subprotocols; /* of ngx_str_t, NULL: any */
     ngx_uint_t                  deflate;
+
+    ngx_http_ws_guard_jwt_conf_t  jwt;
+
+    /* section 4: frames */
+    ngx_flag_t                  utf8;
+    off_t                       max_frame_size;    /* 0: none */
+    off_t                       max_message_size;  /* 0: none */
+    ngx_uint_t                  message_types;     /* FRAME_TEXT|BINARY */
+    ngx_msec_t                  max_lifetime;      /* 0: off */
+    ngx_msec_t                  idle_timeout;      /* 0: off */
 } ngx_http_ws_guard_loc_conf_t;
 
 
@@ -74,20 +112,34 @@ typedef struct {
     /* the client's Sec-WebSocket-Key, for the 101 check */
     ngx_str_t                   key;
 
-    /* what the client offered, after the guard's edits */
-    ngx_table_elt_t            *protocol;
-    ngx_table_elt_t            *extensions;
+    /* the verified handshake token, freed with r->pool */
+    ngx_ws_guard_jwt_t         *token;
+    time_t                      token_exp;
+
+    /* the upgraded connection, once the guard hooked it */
+    ngx_http_ws_guard_conn_t   *conn;
 
     unsigned                    websocket:1;   /* passed the access phase */
     unsigned                    checked:1;
-    unsigned                    upgraded:1;
+    unsigned                    token_exp_set:1;
 } ngx_http_ws_guard_ctx_t;
 
 
 extern ngx_module_t  ngx_http_ws_guard_module;
 
 
+/* handshake */
+
 ngx_int_t ngx_http_ws_guard_access_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_ws_guard_reject(ngx_http_request_t *r,
+    ngx_http_ws_guard_loc_conf_t *wlcf, ngx_http_ws_guard_ctx_t *ctx,
+    ngx_http_ws_guard_result_e result, ngx_int_t status, const char *fmt,
+    ...);
+ngx_uint_t ngx_http_ws_guard_find_headers(ngx_list_t *headers, char *name,
+    ngx_table_elt_t **last);
+ngx_int_t ngx_http_ws_guard_next_token(u_char **pos, u_char *end,
+    ngx_str_t *token);
+void ngx_http_ws_guard_hide_header(ngx_table_elt_t *h);
 ngx_int_t ngx_http_ws_guard_check_upgrade_response(ngx_http_request_t *r,
     ngx_http_ws_guard_ctx_t *ctx);
 ngx_http_ws_guard_ctx_t *ngx_http_ws_guard_get_ctx(ngx_http_request_t *r);
@@ -98,6 +150,35 @@ char *ngx_http_ws_guard_merge_origins(ngx_conf_t *cf,
     ngx_http_ws_guard_loc_conf_t *prev, ngx_http_ws_guard_loc_conf_t *conf);
 
 ngx_int_t ngx_http_ws_guard_add_variables(ngx_conf_t *cf);
+
+/* bearer tokens (ngx_http_ws_guard_jwt.c) */
+
+ngx_int_t ngx_http_ws_guard_jwt_handshake(ngx_http_request_t *r,
+    ngx_http_ws_guard_loc_conf_t *wlcf, ngx_http_ws_guard_ctx_t *ctx);
+void ngx_http_ws_guard_jwt_create_conf(ngx_http_ws_guard_jwt_conf_t *conf);
+char *ngx_http_ws_guard_jwt_merge_conf(ngx_conf_t *cf,
+    ngx_http_ws_guard_jwt_conf_t *prev, ngx_http_ws_guard_jwt_conf_t *conf);
+ngx_int_t ngx_http_ws_guard_jwt_add_variables(ngx_conf_t *cf);
+char *ngx_http_ws_guard_jwt_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ws_guard_jwt_algorithms(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ws_guard_jwt_require(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* the upgraded connection (ngx_http_ws_guard_proxy.c) */
+
+ngx_int_t ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
+    ngx_http_ws_guard_ctx_t *ctx);
+
+/* configuration helpers (ngx_ws_guard_module.c) */
+
+char *ngx_http_ws_guard_conf_set_str_list(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ws_guard_conf_set_msec_off(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ws_guard_conf_set_sec_off(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 
 #endif /* _NGX_HTTP_WS_GUARD_H_INCLUDED_ */

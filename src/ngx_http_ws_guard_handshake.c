@@ -19,15 +19,7 @@
 #define NGX_HTTP_WS_GUARD_GUID  "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
-static ngx_int_t ngx_http_ws_guard_reject(ngx_http_request_t *r,
-    ngx_http_ws_guard_loc_conf_t *wlcf, ngx_http_ws_guard_ctx_t *ctx,
-    ngx_http_ws_guard_result_e result, ngx_int_t status, const char *fmt,
-    ...);
 static ngx_int_t ngx_http_ws_guard_send_426(ngx_http_request_t *r);
-static ngx_uint_t ngx_http_ws_guard_find_headers(ngx_list_t *headers,
-    char *name, ngx_table_elt_t **last);
-static ngx_int_t ngx_http_ws_guard_next_token(u_char **pos, u_char *end,
-    ngx_str_t *token);
 static ngx_uint_t ngx_http_ws_guard_list_has(ngx_list_t *headers,
     char *name, ngx_str_t *token, ngx_uint_t name_only);
 static ngx_int_t ngx_http_ws_guard_check_key(ngx_str_t *key);
@@ -39,7 +31,6 @@ static ngx_int_t ngx_http_ws_guard_same_origin(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ws_guard_check_subprotocols(ngx_http_request_t *r,
     ngx_http_ws_guard_loc_conf_t *wlcf, ngx_str_t *bad);
 static ngx_int_t ngx_http_ws_guard_strip_deflate(ngx_http_request_t *r);
-static void ngx_http_ws_guard_hide_header(ngx_table_elt_t *h);
 static ngx_int_t ngx_http_ws_guard_upgrade_rejected(ngx_http_request_t *r,
     ngx_http_ws_guard_ctx_t *ctx, const char *fmt, ...);
 static char *ngx_http_ws_guard_parse_origin(ngx_conf_t *cf, ngx_str_t *value,
@@ -271,6 +262,13 @@ ngx_http_ws_guard_access_handler(ngx_http_request_t *r)
         }
     }
 
+    if (wlcf->jwt.enable) {
+        status = ngx_http_ws_guard_jwt_handshake(r, wlcf, ctx);
+        if (status != NGX_OK) {
+            goto done;
+        }
+    }
+
     if (wlcf->subprotocols != NULL
         && ngx_http_ws_guard_check_subprotocols(r, wlcf, &bad) != NGX_OK)
     {
@@ -325,7 +323,7 @@ done:
  * with; in dry run returns NGX_OK and the request goes on.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_ws_guard_reject(ngx_http_request_t *r,
     ngx_http_ws_guard_loc_conf_t *wlcf, ngx_http_ws_guard_ctx_t *ctx,
     ngx_http_ws_guard_result_e result, ngx_int_t status, const char *fmt,
@@ -401,7 +399,7 @@ ngx_http_ws_guard_send_426(ngx_http_request_t *r)
 }
 
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_ws_guard_find_headers(ngx_list_t *headers, char *name,
     ngx_table_elt_t **last)
 {
@@ -449,7 +447,7 @@ ngx_http_ws_guard_find_headers(ngx_list_t *headers, char *name,
  * after ";" left in place; empty elements are skipped.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_ws_guard_next_token(u_char **pos, u_char *end, ngx_str_t *token)
 {
     u_char  *p, *start, *last;
@@ -920,7 +918,7 @@ ngx_http_ws_guard_strip_deflate(ngx_http_request_t *r)
  * replaces, keeps it from going upstream without disturbing the list.
  */
 
-static void
+void
 ngx_http_ws_guard_hide_header(ngx_table_elt_t *h)
 {
     ngx_str_set(&h->key, "Keep-Alive");
