@@ -54,6 +54,67 @@ typedef enum {
 typedef struct ngx_http_ws_guard_conn_s  ngx_http_ws_guard_conn_t;
 
 
+/*
+ * One direction of an upgraded connection: the bytes read from one peer,
+ * handed over to nginx (which sends them to the other peer) by the recv
+ * wrapper once the frame parser has passed them.
+ */
+
+typedef struct {
+    ngx_http_ws_guard_conn_t   *wc;
+    ngx_connection_t           *c;
+    ngx_recv_pt                 recv;        /* the connection's own */
+    ngx_ws_guard_frame_t        parser;
+
+    /* the staging buffer: start <= pos <= approved <= parsed <= last */
+    u_char                     *start;
+    u_char                     *end;
+    u_char                     *pos;         /* next byte to hand over */
+    u_char                     *approved;    /* end of what may go */
+    u_char                     *last;        /* end of what was read */
+    uint64_t                    base;        /* stream offset of start */
+
+    /* closing: hand over up to stream offset stop, then the close frame */
+    uint64_t                    stop;
+    u_char                      inject[NGX_WS_GUARD_FRAME_CLOSE_MAX];
+    size_t                      inject_len;
+    size_t                      inject_pos;
+
+    uint64_t                    bytes;       /* read from the peer */
+
+    unsigned                    client:1;    /* read from the client */
+    unsigned                    inspect:1;   /* 0 after a dry-run hit */
+    unsigned                    in_payload:1;
+    unsigned                    closing:1;
+    unsigned                    stop_set:1;
+    unsigned                    discard:1;   /* drop what is read */
+    unsigned                    broken:1;    /* no close frame possible */
+    unsigned                    done:1;      /* all handed over */
+    unsigned                    eof:1;
+} ngx_http_ws_guard_side_t;
+
+
+struct ngx_http_ws_guard_conn_s {
+    ngx_http_request_t         *request;
+    ngx_http_ws_guard_side_t    client;      /* from the client */
+    ngx_http_ws_guard_side_t    upstream;    /* from the upstream */
+    u_char                     *scratch;
+
+    ngx_event_t                 timer;
+    ngx_event_handler_pt        peer_read_handler;
+    ngx_msec_t                  started;
+    ngx_msec_t                  active;      /* last data message */
+
+    ngx_uint_t                  close_code;
+    const char                 *close_reason;
+    const char                 *violation;
+
+    unsigned                    closing:1;
+    unsigned                    finished:1;
+    unsigned                    restored:1;
+};
+
+
 /* section 3 of the contract: bearer tokens */
 
 typedef struct {

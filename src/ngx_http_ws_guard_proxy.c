@@ -1,6 +1,13 @@
 
 /*
  * Copyright (C) ngx_ws_guard authors
+ *
+ * The upgraded connection: after the upstream's 101, nginx moves bytes with
+ * src->recv() and dst->send() only (ngx_http_upstream_process_upgraded).
+ * The guard wraps recv on both connections: bytes are read into a staging
+ * buffer, parsed, and handed over to nginx only once the frame parser has
+ * passed them; a violation truncates the stream at a frame boundary and
+ * hands over a close frame instead.  See docs/architecture.md.
  */
 
 
@@ -11,9 +18,904 @@
 #include "ngx_http_ws_guard.h"
 
 
+/* the window client payload is unmasked into for inspection */
+#define NGX_HTTP_WS_GUARD_SCRATCH     4096
+
+/* how long a started close may wait for a frame boundary */
+#define NGX_HTTP_WS_GUARD_CLOSE_WAIT  5000
+
+
+static ssize_t ngx_http_ws_guard_recv_client(ngx_connection_t *c, u_char *buf,
+    size_t size);
+static ssize_t ngx_http_ws_guard_recv_upstream(ngx_connection_t *c,
+    u_char *buf, size_t size);
+static ssize_t ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf,
+    size_t size);
+static ssize_t ngx_http_ws_guard_finish(ngx_http_ws_guard_side_t *s);
+static ngx_int_t ngx_http_ws_guard_deliverable(ngx_http_ws_guard_side_t *s);
+static void ngx_http_ws_guard_compact(ngx_http_ws_guard_side_t *s);
+static void ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s);
+static void ngx_http_ws_guard_violation(ngx_http_ws_guard_side_t *s);
+static void ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc,
+    ngx_uint_t code, const char *reason, const char *kind,
+    ngx_http_ws_guard_side_t *bad);
+static void ngx_http_ws_guard_cut(ngx_http_ws_guard_side_t *s,
+    ngx_uint_t violating);
+static void ngx_http_ws_guard_wake(ngx_http_ws_guard_side_t *s);
+static void ngx_http_ws_guard_timer_handler(ngx_event_t *ev);
+static void ngx_http_ws_guard_arm_timer(ngx_http_ws_guard_conn_t *wc);
+static void ngx_http_ws_guard_peer_read_handler(ngx_event_t *ev);
+static ngx_int_t ngx_http_ws_guard_side_init(ngx_http_request_t *r,
+    ngx_http_ws_guard_conn_t *wc, ngx_http_ws_guard_side_t *s,
+    ngx_connection_t *c, ngx_buf_t *leftover, size_t size);
+static void ngx_http_ws_guard_cleanup(void *data);
+static void ngx_http_ws_guard_cleanup_request(void *data);
+
+
+#define ngx_http_ws_guard_offset(s, p)  ((s)->base + ((p) - (s)->start))
+
+
 ngx_int_t
 ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     ngx_http_ws_guard_ctx_t *ctx)
 {
+    size_t                         size;
+    ngx_connection_t              *c, *pc;
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_upstream_t           *u;
+    ngx_http_ws_guard_conn_t      *wc;
+
+    u = r->upstream;
+    c = r->connection;
+    pc = u->peer.connection;
+
+    if (pc == NULL || ctx->conn != NULL) {
+        return NGX_OK;
+    }
+
+    wc = ngx_pcalloc(r->pool, sizeof(ngx_http_ws_guard_conn_t));
+    if (wc == NULL) {
+        return NGX_ERROR;
+    }
+
+    wc->request = r;
+    wc->started = ngx_current_msec;
+    wc->active = wc->started;
+
+    wc->scratch = ngx_palloc(r->pool, NGX_HTTP_WS_GUARD_SCRATCH);
+    if (wc->scratch == NULL) {
+        return NGX_ERROR;
+    }
+
+    size = u->conf->buffer_size;
+
+    wc->client.client = 1;
+
+    if (ngx_http_ws_guard_side_init(r, wc, &wc->client, c, r->header_in,
+                                    size)
+        != NGX_OK
+        || ngx_http_ws_guard_side_init(r, wc, &wc->upstream, pc, &u->buffer,
+                                       size)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* the leftover from the upstream was counted once when it was read */
+
+    if (u->state && u->state->bytes_received >= (off_t) wc->upstream.bytes) {
+        u->state->bytes_received -= wc->upstream.bytes;
+    }
+
+    /*
+     * The peer connection's pool goes with upstream finalization, before
+     * the request's lingering close reads through c->recv: restore there,
+     * and keep a request pool cleanup as a backstop.
+     */
+
+    cln = ngx_pool_cleanup_add(pc->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_ws_guard_cleanup;
+    cln->data = wc;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_ws_guard_cleanup_request;
+    cln->data = wc;
+
+    c->recv = ngx_http_ws_guard_recv_client;
+    pc->recv = ngx_http_ws_guard_recv_upstream;
+
+    /* graceful shutdown closes "idle" connections: send 1001 then */
+
+    wc->peer_read_handler = pc->read->handler;
+    pc->read->handler = ngx_http_ws_guard_peer_read_handler;
+    pc->idle = 1;
+
+    wc->timer.handler = ngx_http_ws_guard_timer_handler;
+    wc->timer.data = wc;
+    wc->timer.log = c->log;
+
+    ctx->conn = wc;
+
+    ngx_http_ws_guard_arm_timer(wc);
+
+    /* bytes that came with the handshake or the 101 */
+
+    if (wc->client.last > wc->client.start) {
+        ngx_http_ws_guard_parse(&wc->client);
+    }
+
+    if (wc->upstream.last > wc->upstream.start) {
+        ngx_http_ws_guard_parse(&wc->upstream);
+    }
+
+    if (ngx_http_ws_guard_deliverable(&wc->client)) {
+        c->read->ready = 1;
+    }
+
+    if (ngx_http_ws_guard_deliverable(&wc->upstream)) {
+        pc->read->ready = 1;
+    }
+
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_ws_guard_side_init(ngx_http_request_t *r,
+    ngx_http_ws_guard_conn_t *wc, ngx_http_ws_guard_side_t *s,
+    ngx_connection_t *c, ngx_buf_t *leftover, size_t size)
+{
+    size_t                         n;
+    ngx_ws_guard_frame_conf_t      fc;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    s->wc = wc;
+    s->c = c;
+    s->recv = c->recv;
+    s->inspect = 1;
+
+    n = leftover->last - leftover->pos;
+
+    if (size < n) {
+        size = n;
+    }
+
+    s->start = ngx_palloc(r->pool, size);
+    if (s->start == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->end = s->start + size;
+    s->pos = s->start;
+    s->approved = s->start;
+    s->last = ngx_cpymem(s->start, leftover->pos, n);
+
+    /* emptied: nginx would otherwise forward it without calling recv */
+    leftover->pos = leftover->last;
+
+    s->bytes = n;
+
+    ngx_memzero(&fc, sizeof(ngx_ws_guard_frame_conf_t));
+
+    fc.client = s->client;
+    fc.utf8 = wlcf->utf8 ? 1 : 0;
+    fc.types = wlcf->message_types
+               & (NGX_WS_GUARD_FRAME_TEXT|NGX_WS_GUARD_FRAME_BINARY);
+    fc.max_frame_size = wlcf->max_frame_size;
+    fc.max_message_size = wlcf->max_message_size;
+    fc.scratch = wc->scratch;
+    fc.scratch_size = NGX_HTTP_WS_GUARD_SCRATCH;
+
+    if (ngx_ws_guard_frame_init(&s->parser, &fc) != NGX_WS_GUARD_OK) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ssize_t
+ngx_http_ws_guard_recv_client(ngx_connection_t *c, u_char *buf, size_t size)
+{
+    ngx_http_request_t       *r;
+    ngx_http_ws_guard_ctx_t  *ctx;
+
+    r = c->data;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
+
+    return ngx_http_ws_guard_recv(&ctx->conn->client, buf, size);
+}
+
+
+static ssize_t
+ngx_http_ws_guard_recv_upstream(ngx_connection_t *c, u_char *buf, size_t size)
+{
+    ngx_http_request_t       *r;
+    ngx_http_ws_guard_ctx_t  *ctx;
+
+    r = c->data;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
+
+    return ngx_http_ws_guard_recv(&ctx->conn->upstream, buf, size);
+}
+
+
+/*
+ * Hands over approved staged bytes first, then a pending close frame, and
+ * reads from the connection only when nothing is deliverable.
+ */
+
+static ssize_t
+ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
+{
+    size_t             n;
+    ssize_t            rc;
+    ngx_connection_t  *c;
+
+    c = s->c;
+
+    for ( ;; ) {
+
+        if (s->pos < s->approved) {
+            n = ngx_min(size, (size_t) (s->approved - s->pos));
+            ngx_memcpy(buf, s->pos, n);
+            s->pos += n;
+
+            ngx_http_ws_guard_compact(s);
+
+            if (ngx_http_ws_guard_deliverable(s)) {
+                c->read->ready = 1;
+            }
+
+            return n;
+        }
+
+        if (s->closing && !s->done) {
+
+            if (!s->broken
+                && s->approved == s->last
+                && (!s->stop_set
+                    || ngx_http_ws_guard_offset(s, s->pos) == s->stop))
+            {
+                n = ngx_min(size, s->inject_len - s->inject_pos);
+                ngx_memcpy(buf, s->inject + s->inject_pos, n);
+                s->inject_pos += n;
+
+                if (s->inject_pos == s->inject_len) {
+                    s->done = 1;
+                }
+
+                c->read->ready = 1;
+
+                return n;
+            }
+
+            if (s->broken) {
+                s->done = 1;
+            }
+        }
+
+        if (s->done) {
+            return ngx_http_ws_guard_finish(s);
+        }
+
+        if (s->eof) {
+            return 0;
+        }
+
+        if (s->last == s->end) {
+            ngx_http_ws_guard_compact(s);
+
+            if (s->last == s->end) {
+                /* cannot happen: only a frame header (14 bytes) is held */
+                ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                              "ws_guard: staging buffer full");
+                return NGX_ERROR;
+            }
+        }
+
+        rc = s->recv(c, s->last, s->end - s->last);
+
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+
+        if (rc == 0 || rc == NGX_ERROR) {
+
+            if (s->closing && !s->broken && !s->done) {
+                /* the peer is gone: what is held goes, the close frame too */
+                s->eof = 1;
+                s->last = s->approved;
+                s->stop_set = 0;
+                s->discard = 1;
+                continue;
+            }
+
+            return rc;
+        }
+
+        s->bytes += rc;
+
+        if (s->discard) {
+            continue;
+        }
+
+        s->last += rc;
+
+        if (!s->inspect) {
+            s->approved = s->last;
+            continue;
+        }
+
+        ngx_http_ws_guard_parse(s);
+    }
+}
+
+
+/*
+ * After the guard's close: the end of stream is reported on the upstream
+ * connection only, once both directions are done and nginx has sent what
+ * it took from the client; nginx then finalizes when the close frame for
+ * the client has drained.
+ */
+
+static ssize_t
+ngx_http_ws_guard_finish(ngx_http_ws_guard_side_t *s)
+{
+    ngx_http_request_t        *r;
+    ngx_http_upstream_t       *u;
+    ngx_http_ws_guard_conn_t  *wc;
+
+    wc = s->wc;
+    r = wc->request;
+    u = r->upstream;
+
+    if (s->client) {
+        if (!wc->upstream.done || u == NULL || u->peer.connection == NULL) {
+            s->c->read->ready = 0;
+            return NGX_AGAIN;
+        }
+
+        if (u->from_client.pos == u->from_client.last && !wc->finished) {
+            u->peer.connection->read->ready = 1;
+            ngx_post_event(u->peer.connection->read, &ngx_posted_events);
+        }
+
+        /* keep being called after writes upstream, until that is empty */
+        s->c->read->ready = 1;
+        return NGX_AGAIN;
+    }
+
+    if (wc->client.done
+        && u->from_client.pos == u->from_client.last
+        && r->header_in->pos == r->header_in->last)
+    {
+        wc->finished = 1;
+        s->c->read->eof = 1;
+        s->c->read->ready = 0;
+        return 0;
+    }
+
+    s->c->read->ready = 0;
+    return NGX_AGAIN;
+}
+
+
+static ngx_int_t
+ngx_http_ws_guard_deliverable(ngx_http_ws_guard_side_t *s)
+{
+    if (s->pos < s->approved) {
+        return 1;
+    }
+
+    return s->closing && !s->broken && !s->done
+           && s->approved == s->last
+           && (!s->stop_set
+               || ngx_http_ws_guard_offset(s, s->pos) == s->stop);
+}
+
+
+/* moves what is held (a partial frame header) to the start of the buffer */
+
+static void
+ngx_http_ws_guard_compact(ngx_http_ws_guard_side_t *s)
+{
+    size_t  held;
+
+    if (s->pos != s->approved || s->pos == s->start) {
+        return;
+    }
+
+    held = s->last - s->approved;
+
+    if (held) {
+        ngx_memmove(s->start, s->approved, held);
+    }
+
+    s->base += s->pos - s->start;
+    s->pos = s->start;
+    s->approved = s->start;
+    s->last = s->start + held;
+}
+
+
+/*
+ * Parses what was read and approves the bytes that may go: everything up
+ * to the end, but for a frame header not yet complete.  Bytes are approved
+ * only after the whole read has been parsed, so a violation found in it
+ * can still cut the stream at the start of the violating frame.
+ */
+
+static void
+ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
+{
+    int                          rc;
+    size_t                       pos, len;
+    uint64_t                     limit;
+    ngx_ws_guard_frame_t        *f;
+    ngx_ws_guard_frame_event_t   ev;
+
+    f = &s->parser;
+    pos = f->offset - s->base;
+    len = s->last - s->start;
+
+    if (s->stop_set) {
+        /* closing mid-frame: the rest of that frame, nothing after it */
+        limit = s->stop - s->base;
+
+        if (len > limit) {
+            len = limit;
+            s->last = s->start + len;
+        }
+    }
+
+    for ( ;; ) {
+        rc = ngx_ws_guard_frame_parse(f, s->start, len, &pos, &ev);
+
+        if (rc == NGX_WS_GUARD_AGAIN) {
+            break;
+        }
+
+        if (rc == NGX_WS_GUARD_ERROR) {
+            ngx_http_ws_guard_violation(s);
+            return;
+        }
+
+        switch (ev.type) {
+
+        case NGX_WS_GUARD_FRAME_EV_HEADER:
+            s->in_payload = 1;
+            break;
+
+        case NGX_WS_GUARD_FRAME_EV_END:
+            s->in_payload = 0;
+
+            if (ev.flags & NGX_WS_GUARD_FRAME_MESSAGE_END) {
+                s->wc->active = ngx_current_msec;
+            }
+
+            break;
+
+        default:
+            break;
+        }
+    }
+
+    if (ngx_ws_guard_frame_boundary(f) || s->in_payload) {
+        s->approved = s->last;
+
+    } else {
+        /* hold a partial header back */
+        s->approved = s->start + (f->frame.start - s->base);
+    }
+
+    if (s->stop_set && ngx_http_ws_guard_offset(s, s->last) == s->stop) {
+        s->discard = 1;
+    }
+}
+
+
+static void
+ngx_http_ws_guard_violation(ngx_http_ws_guard_side_t *s)
+{
+    ngx_uint_t                     code;
+    const char                    *kind;
+    ngx_http_request_t            *r;
+    ngx_http_ws_guard_conn_t      *wc;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    wc = s->wc;
+    r = wc->request;
+    code = s->parser.err_code;
+
+    if (wc->closing) {
+        /* the rest of a frame let through while closing was bad: cut */
+        ngx_http_ws_guard_cut(s, 1);
+        return;
+    }
+
+    switch (code) {
+    case NGX_WS_GUARD_CLOSE_INVALID_DATA:
+        kind = "utf8";
+        break;
+    case NGX_WS_GUARD_CLOSE_TOO_BIG:
+        kind = "size";
+        break;
+    case NGX_WS_GUARD_CLOSE_UNSUPPORTED:
+        kind = "message_type";
+        break;
+    default:
+        kind = "protocol";
+    }
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    if (wlcf->dry_run) {
+        ngx_log_error(wlcf->log_level, r->connection->log, 0,
+                      "ws_guard: dry run: %s frame violation: %s, "
+                      "close %ui would be sent",
+                      s->client ? "client" : "upstream",
+                      s->parser.err_reason, code);
+
+        if (wc->violation == NULL) {
+            wc->violation = kind;
+        }
+
+        /* the parser stops at a violation: the rest passes unchecked */
+        s->inspect = 0;
+        s->approved = s->last;
+        return;
+    }
+
+    ngx_log_error(wlcf->log_level, r->connection->log, 0,
+                  "ws_guard: %s frame violation: %s, closing with %ui",
+                  s->client ? "client" : "upstream",
+                  s->parser.err_reason, code);
+
+    ngx_http_ws_guard_start_close(wc, code, s->parser.err_reason, kind, s);
+}
+
+
+static void
+ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc, ngx_uint_t code,
+    const char *reason, const char *kind, ngx_http_ws_guard_side_t *bad)
+{
+    uint32_t             key;
+    ngx_http_request_t  *r;
+
+    r = wc->request;
+
+    if (wc->closing) {
+        return;
+    }
+
+    wc->closing = 1;
+    wc->close_code = code;
+    wc->close_reason = reason;
+
+    if (wc->violation == NULL) {
+        wc->violation = kind;
+    }
+
+    /* to the client unmasked, from the upstream side's wrapper */
+
+    wc->upstream.inject_len = ngx_ws_guard_frame_close(wc->upstream.inject,
+                                      sizeof(wc->upstream.inject), code,
+                                      (const u_char *) reason,
+                                      ngx_strlen(reason), NULL);
+
+    /* to the upstream masked with a random key, from the client side's */
+
+    key = (uint32_t) ngx_random();
+
+    wc->client.inject_len = ngx_ws_guard_frame_close(wc->client.inject,
+                                      sizeof(wc->client.inject), code,
+                                      (const u_char *) reason,
+                                      ngx_strlen(reason), (u_char *) &key);
+
+    ngx_http_ws_guard_cut(&wc->client, bad == &wc->client);
+    ngx_http_ws_guard_cut(&wc->upstream, bad == &wc->upstream);
+
+    r->lingering_close = 1;
+
+    ngx_add_timer(&wc->timer, NGX_HTTP_WS_GUARD_CLOSE_WAIT);
+
+    ngx_http_ws_guard_wake(&wc->client);
+    ngx_http_ws_guard_wake(&wc->upstream);
+}
+
+
+/*
+ * Decides where this direction's stream ends: at the start of the frame
+ * in progress when none of it was handed over yet, else (a frame from the
+ * well-behaved side) at its end; a violating frame partly handed over
+ * cannot be completed, and no close frame can follow it.
+ */
+
+static void
+ngx_http_ws_guard_cut(ngx_http_ws_guard_side_t *s, ngx_uint_t violating)
+{
+    uint64_t               delivered, fstart;
+    ngx_ws_guard_frame_t  *f;
+
+    f = &s->parser;
+    s->closing = 1;
+
+    if (!s->inspect) {
+        /* unchecked after a dry-run hit: no boundary is known */
+        s->broken = 1;
+        s->approved = s->pos;
+        s->last = s->pos;
+        s->discard = 1;
+        return;
+    }
+
+    delivered = ngx_http_ws_guard_offset(s, s->pos);
+
+    if (!violating && ngx_ws_guard_frame_boundary(f)) {
+        s->stop = ngx_http_ws_guard_offset(s, s->last);
+        s->stop_set = 1;
+        s->discard = 1;
+        return;
+    }
+
+    fstart = f->frame.start;
+
+    if (fstart >= delivered) {
+        s->approved = s->start + (fstart - s->base);
+        s->last = s->approved;
+        s->stop = fstart;
+        s->stop_set = 1;
+        s->discard = 1;
+        return;
+    }
+
+    if (violating || !s->in_payload) {
+        s->broken = 1;
+        s->approved = s->pos;
+        s->last = s->pos;
+        s->discard = 1;
+        return;
+    }
+
+    /* let the rest of this frame through, then the close frame */
+
+    s->stop = fstart + f->frame.header_len + f->frame.length;
+    s->stop_set = 1;
+
+    if (ngx_http_ws_guard_offset(s, s->last) >= s->stop) {
+        s->last = s->start + (s->stop - s->base);
+        s->approved = s->last;
+        s->discard = 1;
+    }
+}
+
+
+static void
+ngx_http_ws_guard_wake(ngx_http_ws_guard_side_t *s)
+{
+    if (s->c->read->eof || s->c->destroyed) {
+        return;
+    }
+
+    s->c->read->ready = 1;
+    ngx_post_event(s->c->read, &ngx_posted_events);
+}
+
+
+static void
+ngx_http_ws_guard_arm_timer(ngx_http_ws_guard_conn_t *wc)
+{
+    time_t                         now;
+    ngx_msec_t                     at, t;
+    ngx_http_ws_guard_ctx_t       *ctx;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(wc->request, ngx_http_ws_guard_module);
+    ctx = ngx_http_get_module_ctx(wc->request, ngx_http_ws_guard_module);
+
+    at = NGX_TIMER_INFINITE;
+
+    if (wlcf->max_lifetime) {
+        at = wlcf->max_lifetime - (ngx_current_msec - wc->started);
+    }
+
+    if (wlcf->idle_timeout) {
+        t = wlcf->idle_timeout - (ngx_current_msec - wc->active);
+        at = ngx_min(at, t);
+    }
+
+    if (ctx->token_exp_set
+        && wlcf->jwt.expiry == NGX_HTTP_WS_GUARD_EXPIRY_CLOSE)
+    {
+        now = ngx_time();
+        t = ctx->token_exp > now ? (ngx_msec_t) (ctx->token_exp - now) * 1000
+                                 : 1;
+        at = ngx_min(at, t);
+    }
+
+    if (at == NGX_TIMER_INFINITE) {
+        return;
+    }
+
+    ngx_add_timer(&wc->timer, at ? at : 1);
+}
+
+
+static void
+ngx_http_ws_guard_timer_handler(ngx_event_t *ev)
+{
+    ngx_http_request_t            *r;
+    ngx_http_ws_guard_ctx_t       *ctx;
+    ngx_http_ws_guard_conn_t      *wc;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    wc = ev->data;
+    r = wc->request;
+
+    if (wc->closing) {
+        /* no frame boundary came in time: end both connections now */
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ws_guard: close not completed in time, "
+                      "closing connections");
+
+        wc->finished = 1;
+        wc->client.c->read->eof = 1;
+        wc->client.c->read->ready = 0;
+        wc->upstream.c->read->eof = 1;
+        wc->upstream.c->read->ready = 0;
+        ngx_post_event(wc->upstream.c->read, &ngx_posted_events);
+        return;
+    }
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
+
+    if (wlcf->max_lifetime
+        && ngx_current_msec - wc->started >= wlcf->max_lifetime)
+    {
+        ngx_log_error(wlcf->log_level, r->connection->log, 0,
+                      "ws_guard: connection lifetime exceeded, "
+                      "closing with 1001");
+        ngx_http_ws_guard_start_close(wc, NGX_WS_GUARD_CLOSE_GOING_AWAY,
+                                      "connection lifetime exceeded",
+                                      "lifetime", NULL);
+        return;
+    }
+
+    if (wlcf->idle_timeout
+        && ngx_current_msec - wc->active >= wlcf->idle_timeout)
+    {
+        ngx_log_error(wlcf->log_level, r->connection->log, 0,
+                      "ws_guard: idle timeout, closing with 1001");
+        ngx_http_ws_guard_start_close(wc, NGX_WS_GUARD_CLOSE_GOING_AWAY,
+                                      "idle timeout", "idle", NULL);
+        return;
+    }
+
+    if (ctx->token_exp_set
+        && wlcf->jwt.expiry == NGX_HTTP_WS_GUARD_EXPIRY_CLOSE
+        && ngx_time() >= ctx->token_exp)
+    {
+        if (wlcf->dry_run) {
+            ngx_log_error(wlcf->log_level, r->connection->log, 0,
+                          "ws_guard: dry run: token expired, "
+                          "close 1008 would be sent");
+            ctx->token_exp_set = 0;
+            wc->violation = "token_expired";
+            ngx_http_ws_guard_arm_timer(wc);
+            return;
+        }
+
+        ngx_log_error(wlcf->log_level, r->connection->log, 0,
+                      "ws_guard: token expired, closing with 1008");
+        ngx_http_ws_guard_start_close(wc, NGX_WS_GUARD_CLOSE_POLICY,
+                                      "token expired", "token_expired",
+                                      NULL);
+        return;
+    }
+
+    ngx_http_ws_guard_arm_timer(wc);
+}
+
+
+/*
+ * nginx's graceful shutdown closes "idle" connections by calling their
+ * read handler with c->close set; the peer connection is marked idle so
+ * that the guard can send 1001 both ways instead.
+ */
+
+static void
+ngx_http_ws_guard_peer_read_handler(ngx_event_t *ev)
+{
+    ngx_connection_t          *pc;
+    ngx_http_request_t        *r;
+    ngx_http_ws_guard_ctx_t   *ctx;
+    ngx_http_ws_guard_conn_t  *wc;
+
+    pc = ev->data;
+    r = pc->data;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
+    wc = ctx->conn;
+
+    if (pc->close && ngx_exiting) {
+        pc->close = 0;
+        pc->idle = 0;
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "ws_guard: shutting down, closing with 1001");
+
+        ngx_http_ws_guard_start_close(wc, NGX_WS_GUARD_CLOSE_GOING_AWAY,
+                                      "server shutting down", "shutdown",
+                                      NULL);
+    }
+
+    wc->peer_read_handler(ev);
+}
+
+
+/*
+ * Runs when the peer connection's pool is destroyed, inside upstream
+ * finalization: the peer connection is still in place then.
+ */
+
+static void
+ngx_http_ws_guard_cleanup(void *data)
+{
+    ngx_http_ws_guard_conn_t  *wc = data;
+
+    ngx_connection_t  *pc;
+
+    ngx_http_ws_guard_cleanup_request(wc);
+
+    pc = wc->upstream.c;
+
+    if (pc->recv == ngx_http_ws_guard_recv_upstream) {
+        pc->recv = wc->upstream.recv;
+    }
+
+    if (pc->read->handler == ngx_http_ws_guard_peer_read_handler) {
+        pc->read->handler = wc->peer_read_handler;
+    }
+
+    pc->idle = 0;
+}
+
+
+/*
+ * The backstop, with the request pool: the client side only, since the
+ * peer connection may belong to another request by then.
+ */
+
+static void
+ngx_http_ws_guard_cleanup_request(void *data)
+{
+    ngx_http_ws_guard_conn_t  *wc = data;
+
+    if (wc->restored) {
+        return;
+    }
+
+    wc->restored = 1;
+
+    if (wc->timer.timer_set) {
+        ngx_del_timer(&wc->timer);
+    }
+
+    /* nginx's lingering close reads through c->recv after this */
+
+    if (wc->client.c->recv == ngx_http_ws_guard_recv_client) {
+        wc->client.c->recv = wc->client.recv;
+    }
 }

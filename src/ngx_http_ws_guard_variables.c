@@ -15,6 +15,17 @@
 
 static ngx_int_t ngx_http_ws_guard_result_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_ws_guard_conn_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+#define NGX_HTTP_WS_GUARD_VAR_CLOSE_CODE    0
+#define NGX_HTTP_WS_GUARD_VAR_CLOSE_REASON  1
+#define NGX_HTTP_WS_GUARD_VAR_VIOLATION     2
+#define NGX_HTTP_WS_GUARD_VAR_MESSAGES_IN   3
+#define NGX_HTTP_WS_GUARD_VAR_MESSAGES_OUT  4
+#define NGX_HTTP_WS_GUARD_VAR_BYTES_IN      5
+#define NGX_HTTP_WS_GUARD_VAR_BYTES_OUT     6
 
 
 static ngx_str_t  ngx_http_ws_guard_results[] = {
@@ -38,6 +49,34 @@ static ngx_http_variable_t  ngx_http_ws_guard_vars[] = {
       ngx_http_ws_guard_result_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("ws_guard_close_code"), NULL,
+      ngx_http_ws_guard_conn_variable, NGX_HTTP_WS_GUARD_VAR_CLOSE_CODE,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ws_guard_close_reason"), NULL,
+      ngx_http_ws_guard_conn_variable, NGX_HTTP_WS_GUARD_VAR_CLOSE_REASON,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ws_guard_violation"), NULL,
+      ngx_http_ws_guard_conn_variable, NGX_HTTP_WS_GUARD_VAR_VIOLATION,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ws_guard_messages_in"), NULL,
+      ngx_http_ws_guard_conn_variable, NGX_HTTP_WS_GUARD_VAR_MESSAGES_IN,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ws_guard_messages_out"), NULL,
+      ngx_http_ws_guard_conn_variable, NGX_HTTP_WS_GUARD_VAR_MESSAGES_OUT,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ws_guard_bytes_in"), NULL,
+      ngx_http_ws_guard_conn_variable, NGX_HTTP_WS_GUARD_VAR_BYTES_IN,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("ws_guard_bytes_out"), NULL,
+      ngx_http_ws_guard_conn_variable, NGX_HTTP_WS_GUARD_VAR_BYTES_OUT,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 
@@ -57,6 +96,97 @@ ngx_http_ws_guard_result_variable(ngx_http_request_t *r,
 
     v->len = ngx_http_ws_guard_results[ctx->result].len;
     v->data = ngx_http_ws_guard_results[ctx->result].data;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Per-connection figures, for the access log line written when the
+ * connection ends; empty for requests the guard did not hook.
+ */
+
+static ngx_int_t
+ngx_http_ws_guard_conn_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                    *p;
+    uint64_t                   n;
+    const char                *s;
+    ngx_http_ws_guard_ctx_t   *ctx;
+    ngx_http_ws_guard_conn_t  *wc;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
+
+    if (ctx == NULL || ctx->conn == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    wc = ctx->conn;
+    s = NULL;
+    n = 0;
+
+    switch (data) {
+
+    case NGX_HTTP_WS_GUARD_VAR_CLOSE_CODE:
+        if (wc->close_code == 0) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
+        n = wc->close_code;
+        break;
+
+    case NGX_HTTP_WS_GUARD_VAR_CLOSE_REASON:
+        s = wc->close_reason;
+        break;
+
+    case NGX_HTTP_WS_GUARD_VAR_VIOLATION:
+        s = wc->violation;
+        break;
+
+    case NGX_HTTP_WS_GUARD_VAR_MESSAGES_IN:
+        n = wc->client.parser.messages;
+        break;
+
+    case NGX_HTTP_WS_GUARD_VAR_MESSAGES_OUT:
+        n = wc->upstream.parser.messages;
+        break;
+
+    case NGX_HTTP_WS_GUARD_VAR_BYTES_IN:
+        n = wc->client.bytes;
+        break;
+
+    default: /* NGX_HTTP_WS_GUARD_VAR_BYTES_OUT */
+        n = wc->upstream.bytes;
+        break;
+    }
+
+    if (data == NGX_HTTP_WS_GUARD_VAR_CLOSE_REASON
+        || data == NGX_HTTP_WS_GUARD_VAR_VIOLATION)
+    {
+        if (s == NULL) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
+        v->data = (u_char *) s;
+        v->len = ngx_strlen(s);
+
+    } else {
+        p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        v->data = p;
+        v->len = ngx_sprintf(p, "%uL", n) - p;
+    }
+
     v->valid = 1;
     v->no_cacheable = 1;
     v->not_found = 0;

@@ -38,7 +38,8 @@ use POSIX ();
 use Time::HiRes qw(sleep time);
 
 my @helpers = qw(ws_client ws_raw frame masked_frame handshake
-                 raw_upstream_log wait_raw_upstream_log nginx_port);
+                 raw_upstream_log wait_raw_upstream_log nginx_port
+                 decode_frames describe session upstream_received);
 
 # "use WSGuard ARGS" is "use Test::Nginx::Socket ARGS" plus the helpers.
 
@@ -228,6 +229,152 @@ sub handshake {
         $req .= "$k: $h{$k}\r\n";
     }
     return $req . "\r\n" . ($o{body} || '');
+}
+
+# Decodes frames (unmasking masked ones); returns a list of hashes with
+# fin, rsv, opcode, masked, payload; a trailing partial frame is reported as
+# { partial => BYTES }.
+
+sub decode_frames {
+    my ($b) = @_;
+    my @f;
+    while (length $b) {
+        last if length $b < 2;
+        my ($b0, $b1) = unpack('CC', $b);
+        my $len = $b1 & 0x7f;
+        my $off = 2;
+        if ($len == 126) {
+            last if length $b < 4;
+            $len = unpack('n', substr($b, 2, 2));
+            $off = 4;
+        } elsif ($len == 127) {
+            last if length $b < 10;
+            $len = unpack('Q>', substr($b, 2, 8));
+            $off = 10;
+        }
+        my $masked = $b1 & 0x80;
+        my $key = '';
+        if ($masked) {
+            last if length $b < $off + 4;
+            $key = substr($b, $off, 4);
+            $off += 4;
+        }
+        last if length $b < $off + $len;
+        my $p = substr($b, $off, $len);
+        if ($masked) {
+            my @k = unpack('C4', $key);
+            my @p = unpack('C*', $p);
+            $p = pack('C*', map { $p[$_] ^ $k[$_ % 4] } 0 .. $#p);
+        }
+        push @f, { fin => ($b0 >> 7) & 1, rsv => ($b0 >> 4) & 7,
+                   opcode => $b0 & 0xf, masked => $masked ? 1 : 0,
+                   payload => $p };
+        $b = substr($b, $off + $len);
+    }
+    push @f, { partial => $b } if length $b;
+    return @f;
+}
+
+# One line per frame: "text PAYLOAD", "binary HEX" (or "binary N bytes"),
+# "close CODE REASON", "ping"/"pong PAYLOAD", "cont ..." with "(masked)"
+# appended for masked frames, and "partial N bytes" for an incomplete one.
+
+sub describe {
+    my ($bytes) = @_;
+    my @out;
+    for my $f (decode_frames($bytes)) {
+        if (exists $f->{partial}) {
+            push @out, 'partial ' . length($f->{partial}) . ' bytes';
+            next;
+        }
+        my $op = $f->{opcode};
+        my $p = $f->{payload};
+        my $s;
+        if ($op == 8) {
+            if (length $p >= 2) {
+                $s = 'close ' . unpack('n', $p) . ' ' . substr($p, 2);
+            } else {
+                $s = 'close';
+            }
+        } elsif ($op == 1) {
+            $s = length $p > 64 ? 'text ' . length($p) . ' bytes'
+                                : "text $p";
+        } elsif ($op == 2 || $op == 0) {
+            my $name = $op == 2 ? 'binary' : 'cont';
+            $s = length $p > 32 ? "$name " . length($p) . ' bytes'
+                                : "$name " . unpack('H*', $p);
+        } elsif ($op == 9) {
+            $s = "ping $p";
+        } elsif ($op == 10) {
+            $s = "pong $p";
+        } else {
+            $s = "opcode $op";
+        }
+        $s =~ s/\s+\z//;
+        $s .= ' (masked)' if $f->{masked};
+        $s .= ' (not final)' unless $f->{fin};
+        push @out, $s;
+    }
+    return join("\n", @out);
+}
+
+# session(path => '/ws', headers => {...}, send => [BYTES, ...],
+#         delay => SECONDS, wait => SECONDS, raw => 0|1)
+# Opens a connection, sends the handshake (with the first frames in the
+# same write unless delay is given), then the rest, and returns the status
+# line's code and the frames received, described, and "eof" when nginx
+# closed the connection.
+
+sub session {
+    my %o = @_;
+    my $hs = handshake(path => $o{path} || '/ws',
+                       headers => $o{headers} || {});
+    my @send = @{ $o{send} || [] };
+    my $wait = $o{wait} || 1;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => nginx_port(), Proto => 'tcp')
+        or die "connect: $!";
+    binmode $s;
+    if ($o{delay}) {
+        syswrite($s, $hs);
+        for my $p (@send) {
+            sleep $o{delay};
+            syswrite($s, $p);
+        }
+    } else {
+        syswrite($s, $hs . join('', @send));
+    }
+    my $sel = IO::Select->new($s);
+    my $out = '';
+    my $eof = 0;
+    while ($sel->can_read($wait)) {
+        my $n = sysread($s, my $buf, 65536);
+        if (!$n) { $eof = 1; last; }
+        $out .= $buf;
+    }
+    close $s;
+    return $out if $o{raw};
+    my ($head, $body) = split /\r\n\r\n/, $out, 2;
+    $body = '' unless defined $body;
+    my $status = defined $head && $head =~ /^HTTP\/1.1 (\d+)/ ? $1 : 'none';
+    my $d = describe($body);
+    return join("\n", $status, length $d ? $d : (), $eof ? 'eof' : ());
+}
+
+# What the raw upstream received on PATH (recording modes), described.
+
+sub upstream_received {
+    my ($path, $wait_for_close) = @_;
+    my $log = $wait_for_close
+              ? wait_raw_upstream_log(qr/^closed \Q$path\E$/m)
+              : raw_upstream_log();
+    my $bytes = '';
+    while ($log =~ /^recv \Q$path\E ([0-9a-f]*)$/mg) {
+        $bytes .= pack('H*', $1);
+    }
+    my $d = describe($bytes);
+    my $closed = $log =~ /^closed \Q$path\E$/m ? 'closed' : 'open';
+    return join("\n", length $d ? $d : (), $closed);
 }
 
 sub raw_upstream_log {

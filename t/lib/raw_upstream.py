@@ -13,10 +13,14 @@ Behaviour by request path:
   /ext/NAME          101 naming extension NAME
   /reqhead           101, then one unmasked text frame holding the request
                      head as received, then echoes
-  /send/HEX          101, then the bytes HEX (sent with the 101 in one
-                     write), then echoes
+  /send/HEX[/...]    101, then the bytes HEX (sent with the 101 in one
+                     write), then records like /sink
+  /sink[...]         101, then records what it receives, echoing nothing
+  /slow-send/HEX     101, then the bytes HEX one per write, 20 ms apart,
+                     then records
 Each connection appends "open PATH" and, when nginx closes it,
-"closed PATH" to LOGFILE.
+"closed PATH" to LOGFILE; recording modes append "recv PATH HEX" for every
+read.
 """
 
 import base64
@@ -25,6 +29,7 @@ import hashlib
 import socket
 import sys
 import threading
+import time
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 LOCK = threading.Lock()
@@ -80,18 +85,35 @@ def serve(conn, logfile):
     out = b"\r\n".join(resp) + b"\r\n\r\n"
     if path == "/reqhead":
         out += frame(head)
+    record = False
     if path.startswith("/send/"):
-        out += binascii.unhexlify(path[6:])
+        out += binascii.unhexlify(path[6:].split("/")[0])
+        record = True
+    if path.startswith("/sink"):
+        record = True
+    slow = b""
+    if path.startswith("/slow-send/"):
+        slow = binascii.unhexlify(path[11:].split("/")[0])
+        record = True
     conn.sendall(out)
+    for i in range(len(slow)):
+        conn.sendall(slow[i:i + 1])
+        time.sleep(0.02)
 
     try:
         if rest:
-            conn.sendall(rest)
+            if record:
+                log(logfile, "recv " + path + " " + rest.hex())
+            else:
+                conn.sendall(rest)
         while True:
             chunk = conn.recv(65536)
             if not chunk:
                 break
-            conn.sendall(chunk)
+            if record:
+                log(logfile, "recv " + path + " " + chunk.hex())
+            else:
+                conn.sendall(chunk)
     except OSError:
         pass
     log(logfile, "closed " + path)
