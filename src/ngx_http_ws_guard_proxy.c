@@ -859,6 +859,21 @@ ngx_http_ws_guard_peer_read_handler(ngx_event_t *ev)
         ngx_http_ws_guard_start_close(wc, NGX_WS_GUARD_CLOSE_GOING_AWAY,
                                       "server shutting down", "shutdown",
                                       NULL);
+
+        /*
+         * called from the worker's cycle, outside event processing: posted
+         * events would wait for the next event; run them right away
+         */
+
+        if (wc->client.c->read->posted) {
+            ngx_delete_posted_event(wc->client.c->read);
+            ngx_post_event(wc->client.c->read, &ngx_posted_next_events);
+        }
+
+        if (pc->read->posted) {
+            ngx_delete_posted_event(pc->read);
+            ngx_post_event(pc->read, &ngx_posted_next_events);
+        }
     }
 
     wc->peer_read_handler(ev);

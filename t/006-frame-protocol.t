@@ -53,7 +53,7 @@ my $c = session(path => '/ws/sink/valid',
                 send => [ masked_frame(payload => 'hello'),
                           masked_frame(opcode => 2, payload => "\x00\xff"),
                           masked_frame(opcode => 9, payload => 'p') ]);
-"client:\n$c\nupstream:\n" . upstream_received('/sink/valid')
+"client:\n$c\nupstream:\n" . upstream_received('/sink/valid', 1)
 --- ws_expect
 client:
 101
@@ -61,7 +61,7 @@ upstream:
 text hello (masked)
 binary 00ff (masked)
 ping p (masked)
-open
+closed
 --- no_error_log
 ws_guard:
 
@@ -338,7 +338,7 @@ local $/; my $l = <$fh>; $l
 --- ws_client
 my $c = session(path => '/ws/sink/dry', send => [ masked_frame(payload => 'a'),
         frame(payload => 'unmasked'), masked_frame(payload => 'after') ]);
-"client:\n$c\nupstream:\n" . upstream_received('/sink/dry')
+"client:\n$c\nupstream:\n" . upstream_received('/sink/dry', 1)
 --- ws_expect
 client:
 101
@@ -346,6 +346,6 @@ upstream:
 text a (masked)
 text unmasked
 text after (masked)
-open
+closed
 --- error_log
 ws_guard: dry run: client frame violation: unmasked client frame, close 1002 would be sent

@@ -106,6 +106,11 @@ system('openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
 
 start_server("$tmp/echo.ready", '/usr/bin/python3', "$top/t/lib/echo_server.py",
              $ENV{TEST_NGINX_ECHO_PORT}, '--ready', "$tmp/echo.ready");
+$ENV{TEST_NGINX_ECHO_TLS_PORT} = free_port();
+start_server("$tmp/echotls.ready", '/usr/bin/python3',
+             "$top/t/lib/echo_server.py", $ENV{TEST_NGINX_ECHO_TLS_PORT},
+             '--ready', "$tmp/echotls.ready",
+             '--tls', "$tmp/cert.pem", "$tmp/key.pem");
 start_server("$tmp/raw.ready", '/usr/bin/python3', "$top/t/lib/raw_upstream.py",
              $ENV{TEST_NGINX_RAW_PORT}, $ENV{TEST_NGINX_RAW_LOG},
              '--ready', "$tmp/raw.ready");

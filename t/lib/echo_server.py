@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A real WebSocket echo backend for the tests and the demo (python3-websockets).
 
-   echo_server.py PORT [--ready FILE]
+   echo_server.py PORT [--ready FILE] [--tls CERT KEY]
 
 Every message is sent back as it came.  The path /headers first sends one
 text message with the request headers as JSON (so tests can see what reached
@@ -11,6 +11,7 @@ selected.  Compression is off: the guard strips permessage-deflate offers.
 
 import asyncio
 import json
+import ssl
 import sys
 
 import websockets
@@ -35,12 +36,23 @@ async def handler(ws, path):
 
 async def main():
     port = int(sys.argv[1])
-    ready = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--ready" \
-        else None
+    args = sys.argv[2:]
+    ready = None
+    ssl_ctx = None
+    while args:
+        if args[0] == "--ready":
+            ready = args[1]
+            args = args[2:]
+        elif args[0] == "--tls":
+            ssl_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ssl_ctx.load_cert_chain(args[1], args[2])
+            args = args[3:]
+        else:
+            raise SystemExit("echo_server.py: unknown argument " + args[0])
     async with websockets.serve(handler, "127.0.0.1", port,
                                 create_protocol=Protocol, compression=None,
                                 max_size=None, max_queue=None,
-                                ping_interval=None):
+                                ping_interval=None, ssl=ssl_ctx):
         if ready:
             open(ready, "w").close()
         await asyncio.Future()

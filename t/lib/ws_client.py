@@ -13,6 +13,8 @@ other side closed.  With --recv N it waits for N messages after sending.
 import argparse
 import asyncio
 import binascii
+import hashlib
+import os
 import ssl
 import sys
 
@@ -29,6 +31,14 @@ async def main():
     ap.add_argument("--send", action="append", default=[])
     ap.add_argument("--send-bytes", action="append", default=[])
     ap.add_argument("--recv", type=int, default=None)
+    ap.add_argument("--send-size", type=int, action="append", default=[],
+                    help="send N random bytes as one binary message")
+    ap.add_argument("--send-fragments", action="append", default=[],
+                    help="send a text message in fragments split at '|'")
+    ap.add_argument("--flood", type=int, default=0,
+                    help="send N text messages while reading the echoes")
+    ap.add_argument("--wait-close", action="store_true",
+                    help="after sending, wait for the server to close")
     ap.add_argument("--timeout", type=float, default=5)
     ap.add_argument("--insecure", action="store_true",
                     help="wss without certificate verification")
@@ -63,18 +73,36 @@ async def main():
     if ws.subprotocol:
         print("subprotocol", ws.subprotocol)
 
-    want = a.recv if a.recv is not None else len(a.send) + len(a.send_bytes)
+    want = a.recv if a.recv is not None else \
+        len(a.send) + len(a.send_bytes) + len(a.send_size) + \
+        len(a.send_fragments)
     try:
         for m in a.send:
             await ws.send(m)
         for m in a.send_bytes:
             await ws.send(binascii.unhexlify(m))
+        for n in a.send_size:
+            data = os.urandom(n)
+            print("sent", n, hashlib.sha256(data).hexdigest())
+            await ws.send(data)
+        for m in a.send_fragments:
+            await ws.send(m.split("|"))
         for _ in range(want):
             msg = await asyncio.wait_for(ws.recv(), a.timeout)
-            if isinstance(msg, bytes):
+            if isinstance(msg, bytes) and len(msg) > 64:
+                print("recv-bytes", len(msg), hashlib.sha256(msg).hexdigest())
+            elif isinstance(msg, bytes):
                 print("recv-bytes", binascii.hexlify(msg).decode())
             else:
                 print("recv", msg)
+        if a.flood:
+            await flood(ws, a.flood, a.timeout)
+        if a.wait_close:
+            await asyncio.wait_for(ws.wait_closed(), a.timeout)
+            rcvd = ws.close_rcvd
+            print("close", rcvd.code if rcvd else "none",
+                  rcvd.reason if rcvd else "")
+            return
         await asyncio.wait_for(ws.close(), a.timeout)
     except websockets.exceptions.ConnectionClosed as e:
         rcvd = e.rcvd
@@ -87,6 +115,21 @@ async def main():
         print("timeout")
         return
     print("closed", ws.close_code)
+
+
+async def flood(ws, n, timeout):
+    """Sends n messages while reading, checks every echo came in order."""
+    async def reader():
+        for i in range(n):
+            msg = await asyncio.wait_for(ws.recv(), timeout)
+            if msg != "m%d" % i:
+                return "flood: message %d is %r" % (i, msg[:40])
+        return "flood %d ok" % n
+
+    task = asyncio.ensure_future(reader())
+    for i in range(n):
+        await ws.send("m%d" % i)
+    print(await task)
 
 
 if __name__ == "__main__":
