@@ -7,7 +7,7 @@
  * The guard wraps recv on both connections: bytes are read into a staging
  * buffer, parsed, and handed over to nginx only once the frame parser has
  * passed them; a violation truncates the stream at a frame boundary and
- * hands over a close frame instead.  See docs/architecture.md.
+ * hands over a close frame instead (docs/architecture.md).
  */
 
 
