@@ -71,27 +71,52 @@ typedef struct {
     u_char                     *end;
     u_char                     *pos;         /* next byte to hand over */
     u_char                     *approved;    /* end of what may go */
+    u_char                     *parsed;      /* end of what was parsed */
     u_char                     *last;        /* end of what was read */
-    uint64_t                    base;        /* stream offset of start */
 
-    /* closing: hand over up to stream offset stop, then the close frame */
-    uint64_t                    stop;
+    /* where the frame in progress (or the next one) starts, while held */
+    u_char                     *frame;
+    u_char                     *drop_from;
+
+    /* closing: the close frame for the other peer */
     u_char                      inject[NGX_WS_GUARD_FRAME_CLOSE_MAX];
     size_t                      inject_len;
     size_t                      inject_pos;
 
+    ngx_event_t                 delay;       /* backpressure wake-up */
     uint64_t                    bytes;       /* read from the peer */
 
     unsigned                    client:1;    /* read from the client */
     unsigned                    inspect:1;   /* 0 after a dry-run hit */
     unsigned                    in_payload:1;
+    unsigned                    frame_sent:1; /* part of it handed over */
+    unsigned                    dropping:1;  /* the message in progress */
+    unsigned                    drop_frame:1;
+    unsigned                    delayed:1;
     unsigned                    closing:1;
-    unsigned                    stop_set:1;
+    unsigned                    stop_at_end:1; /* let the frame end first */
     unsigned                    discard:1;   /* drop what is read */
     unsigned                    broken:1;    /* no close frame possible */
     unsigned                    done:1;      /* all handed over */
     unsigned                    eof:1;
 } ngx_http_ws_guard_side_t;
+
+
+/* what a policy check says of a data frame */
+
+#define NGX_HTTP_WS_GUARD_PASS   0
+#define NGX_HTTP_WS_GUARD_DROP   1
+#define NGX_HTTP_WS_GUARD_CLOSE  2
+#define NGX_HTTP_WS_GUARD_DELAY  3
+
+
+typedef struct {
+    ngx_uint_t                  action;
+    ngx_msec_t                  delay;       /* DELAY */
+    ngx_uint_t                  code;        /* CLOSE, DROP */
+    const char                 *reason;
+    const char                 *kind;        /* for $ws_guard_violation */
+} ngx_http_ws_guard_verdict_t;
 
 
 struct ngx_http_ws_guard_conn_s {
@@ -108,6 +133,9 @@ struct ngx_http_ws_guard_conn_s {
     ngx_uint_t                  close_code;
     const char                 *close_reason;
     const char                 *violation;
+
+    /* per-connection state of the rate limits */
+    void                       *rate;
 
     unsigned                    closing:1;
     unsigned                    finished:1;
@@ -231,6 +259,34 @@ char *ngx_http_ws_guard_jwt_require(ngx_conf_t *cf, ngx_command_t *cmd,
 
 ngx_int_t ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     ngx_http_ws_guard_ctx_t *ctx);
+
+/*
+ * rates, connection counts and counters (ngx_http_ws_guard_rate.c):
+ *
+ *   rate_handshake  at the handshake, after the token: NGX_OK or a status
+ *                   (the conn= limit); may register a cleanup that gives
+ *                   the count back when the request ends
+ *   rate_init       when the connection is hooked
+ *   rate_frame      at the header of every data frame: a verdict;
+ *                   message_start on the first frame of a message (DROP
+ *                   is only honoured there: later it becomes CLOSE)
+ *   stats_*         counters for the status handler
+ */
+
+ngx_int_t ngx_http_ws_guard_rate_handshake(ngx_http_request_t *r,
+    ngx_http_ws_guard_loc_conf_t *wlcf, ngx_http_ws_guard_ctx_t *ctx);
+ngx_int_t ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc);
+void ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
+    ngx_ws_guard_frame_header_t *h, ngx_uint_t message_start,
+    ngx_http_ws_guard_verdict_t *v);
+
+void ngx_http_ws_guard_stats_handshake(ngx_http_request_t *r,
+    ngx_http_ws_guard_result_e result, ngx_uint_t dry_run);
+void ngx_http_ws_guard_stats_open(ngx_http_ws_guard_conn_t *wc);
+void ngx_http_ws_guard_stats_traffic(ngx_http_ws_guard_side_t *s);
+void ngx_http_ws_guard_stats_violation(ngx_http_ws_guard_conn_t *wc,
+    const char *kind, ngx_uint_t dry_run);
+void ngx_http_ws_guard_stats_close(ngx_http_ws_guard_conn_t *wc);
 
 /* configuration helpers (ngx_ws_guard_module.c) */
 

@@ -138,6 +138,8 @@ ngx_http_ws_guard_access_handler(ngx_http_request_t *r)
                                       NGX_HTTP_WS_GUARD_RESULT_HANDSHAKE,
                                       NGX_HTTP_BAD_REQUEST,
                                       "upgrade to \"%V\" refused", &bad);
+        ngx_http_ws_guard_stats_handshake(r, ctx->result, wlcf->dry_run);
+
         /* in dry run, a non-WebSocket upgrade passes, unguarded */
         return rc == NGX_OK ? NGX_DECLINED : rc;
     }
@@ -177,6 +179,7 @@ ngx_http_ws_guard_access_handler(ngx_http_request_t *r)
                                       NGX_HTTP_WS_GUARD_RESULT_HANDSHAKE,
                                       NGX_HTTP_BAD_REQUEST,
                                       "bad handshake: %s", reason);
+        ngx_http_ws_guard_stats_handshake(r, ctx->result, wlcf->dry_run);
 
         /* in dry run a malformed handshake goes on, unguarded */
         return rc == NGX_OK ? NGX_DECLINED : rc;
@@ -195,6 +198,7 @@ ngx_http_ws_guard_access_handler(ngx_http_request_t *r)
                                       NGX_HTTP_UPGRADE_REQUIRED,
                                       "unsupported Sec-WebSocket-Version");
         if (rc != NGX_OK) {
+            ngx_http_ws_guard_stats_handshake(r, ctx->result, 0);
             return ngx_http_ws_guard_send_426(r);
         }
     }
@@ -269,6 +273,11 @@ ngx_http_ws_guard_access_handler(ngx_http_request_t *r)
         }
     }
 
+    status = ngx_http_ws_guard_rate_handshake(r, wlcf, ctx);
+    if (status != NGX_OK) {
+        goto done;
+    }
+
     if (wlcf->subprotocols != NULL
         && ngx_http_ws_guard_check_subprotocols(r, wlcf, &bad) != NGX_OK)
     {
@@ -289,6 +298,8 @@ ngx_http_ws_guard_access_handler(ngx_http_request_t *r)
     }
 
 done:
+
+    ngx_http_ws_guard_stats_handshake(r, ctx->result, wlcf->dry_run);
 
     if (status != NGX_OK) {
         ctx->websocket = 0;
@@ -1054,6 +1065,8 @@ ngx_http_ws_guard_upgrade_rejected(ngx_http_request_t *r,
     va_end(args);
 
     ctx->result = NGX_HTTP_WS_GUARD_RESULT_UPSTREAM;
+
+    ngx_http_ws_guard_stats_handshake(r, ctx->result, wlcf->dry_run);
 
     if (wlcf->dry_run) {
         ngx_log_error(wlcf->log_level, r->connection->log, 0,

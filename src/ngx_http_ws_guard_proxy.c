@@ -45,14 +45,12 @@ static void ngx_http_ws_guard_wake(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_timer_handler(ngx_event_t *ev);
 static void ngx_http_ws_guard_arm_timer(ngx_http_ws_guard_conn_t *wc);
 static void ngx_http_ws_guard_peer_read_handler(ngx_event_t *ev);
+static void ngx_http_ws_guard_delay_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     ngx_http_ws_guard_conn_t *wc, ngx_http_ws_guard_side_t *s,
     ngx_connection_t *c, ngx_buf_t *leftover, size_t size);
 static void ngx_http_ws_guard_cleanup(void *data);
 static void ngx_http_ws_guard_cleanup_request(void *data);
-
-
-#define ngx_http_ws_guard_offset(s, p)  ((s)->base + ((p) - (s)->start))
 
 
 ngx_int_t
@@ -144,6 +142,12 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
 
     ctx->conn = wc;
 
+    if (ngx_http_ws_guard_rate_init(wc) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_ws_guard_stats_open(wc);
+
     ngx_http_ws_guard_arm_timer(wc);
 
     /* bytes that came with the handshake or the 101 */
@@ -198,7 +202,13 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     s->end = s->start + size;
     s->pos = s->start;
     s->approved = s->start;
+    s->parsed = s->start;
+    s->frame = s->start;
     s->last = ngx_cpymem(s->start, leftover->pos, n);
+
+    s->delay.handler = ngx_http_ws_guard_delay_handler;
+    s->delay.data = s;
+    s->delay.log = c->log;
 
     /* emptied: nginx would otherwise forward it without calling recv */
     leftover->pos = leftover->last;
@@ -271,6 +281,10 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
             ngx_memcpy(buf, s->pos, n);
             s->pos += n;
 
+            if (s->in_payload && s->frame < s->pos) {
+                s->frame_sent = 1;
+            }
+
             ngx_http_ws_guard_compact(s);
 
             if (ngx_http_ws_guard_deliverable(s)) {
@@ -282,11 +296,7 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
 
         if (s->closing && !s->done) {
 
-            if (!s->broken
-                && s->approved == s->last
-                && (!s->stop_set
-                    || ngx_http_ws_guard_offset(s, s->pos) == s->stop))
-            {
+            if (ngx_http_ws_guard_deliverable(s)) {
                 n = ngx_min(size, s->inject_len - s->inject_pos);
                 ngx_memcpy(buf, s->inject + s->inject_pos, n);
                 s->inject_pos += n;
@@ -313,6 +323,12 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
             return 0;
         }
 
+        if (s->delayed) {
+            /* backpressure: the peer's bytes wait in its socket */
+            c->read->ready = 0;
+            return NGX_AGAIN;
+        }
+
         if (s->last == s->end) {
             ngx_http_ws_guard_compact(s);
 
@@ -336,7 +352,8 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
                 /* the peer is gone: what is held goes, the close frame too */
                 s->eof = 1;
                 s->last = s->approved;
-                s->stop_set = 0;
+                s->parsed = s->approved;
+                s->stop_at_end = 0;
                 s->discard = 1;
                 continue;
             }
@@ -353,11 +370,14 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
         s->last += rc;
 
         if (!s->inspect) {
+            s->parsed = s->last;
             s->approved = s->last;
             continue;
         }
 
         ngx_http_ws_guard_parse(s);
+
+        ngx_http_ws_guard_stats_traffic(s);
     }
 }
 
@@ -418,10 +438,10 @@ ngx_http_ws_guard_deliverable(ngx_http_ws_guard_side_t *s)
         return 1;
     }
 
-    return s->closing && !s->broken && !s->done
-           && s->approved == s->last
-           && (!s->stop_set
-               || ngx_http_ws_guard_offset(s, s->pos) == s->stop);
+    /* the close frame goes once everything before it was handed over */
+
+    return s->closing && !s->broken && !s->done && !s->stop_at_end
+           && s->approved == s->last;
 }
 
 
@@ -430,22 +450,24 @@ ngx_http_ws_guard_deliverable(ngx_http_ws_guard_side_t *s)
 static void
 ngx_http_ws_guard_compact(ngx_http_ws_guard_side_t *s)
 {
-    size_t  held;
+    size_t  held, shift;
 
     if (s->pos != s->approved || s->pos == s->start) {
         return;
     }
 
     held = s->last - s->approved;
+    shift = s->approved - s->start;
 
     if (held) {
         ngx_memmove(s->start, s->approved, held);
     }
 
-    s->base += s->pos - s->start;
     s->pos = s->start;
     s->approved = s->start;
+    s->parsed -= shift;
     s->last = s->start + held;
+    s->frame = (s->frame >= s->start + shift) ? s->frame - shift : s->start;
 }
 
 
@@ -453,40 +475,41 @@ ngx_http_ws_guard_compact(ngx_http_ws_guard_side_t *s)
  * Parses what was read and approves the bytes that may go: everything up
  * to the end, but for a frame header not yet complete.  Bytes are approved
  * only after the whole read has been parsed, so a violation found in it
- * can still cut the stream at the start of the violating frame.
+ * can still cut the stream at the start of the violating frame.  Frames of
+ * a dropped message are cut out of the buffer as they are parsed.
  */
 
 static void
 ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
 {
-    int                          rc;
-    size_t                       pos, len;
-    uint64_t                     limit;
-    ngx_ws_guard_frame_t        *f;
-    ngx_ws_guard_frame_event_t   ev;
+    int                           rc;
+    u_char                       *p, *q;
+    size_t                        pos;
+    ngx_uint_t                    data, start;
+    ngx_ws_guard_frame_t         *f;
+    ngx_ws_guard_frame_event_t    ev;
+    ngx_http_ws_guard_verdict_t   v;
 
     f = &s->parser;
-    pos = f->offset - s->base;
-    len = s->last - s->start;
+    p = s->parsed;
 
-    if (s->stop_set) {
-        /* closing mid-frame: the rest of that frame, nothing after it */
-        limit = s->stop - s->base;
-
-        if (len > limit) {
-            len = limit;
-            s->last = s->start + len;
-        }
+    if (s->drop_frame) {
+        /* the rest of a dropped frame */
+        s->drop_from = p;
     }
 
     for ( ;; ) {
-        rc = ngx_ws_guard_frame_parse(f, s->start, len, &pos, &ev);
+        pos = 0;
+        rc = ngx_ws_guard_frame_parse(f, p, s->last - p, &pos, &ev);
+        q = p + pos;
 
         if (rc == NGX_WS_GUARD_AGAIN) {
+            p = q;
             break;
         }
 
         if (rc == NGX_WS_GUARD_ERROR) {
+            s->parsed = q;
             ngx_http_ws_guard_violation(s);
             return;
         }
@@ -494,14 +517,83 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
         switch (ev.type) {
 
         case NGX_WS_GUARD_FRAME_EV_HEADER:
+            s->frame = q - f->frame.header_len;
             s->in_payload = 1;
+            s->frame_sent = 0;
+
+            data = (f->frame.opcode < NGX_WS_GUARD_FRAME_OP_CLOSE);
+
+            if (!data) {
+                break;
+            }
+
+            start = (ev.flags & NGX_WS_GUARD_FRAME_MESSAGE_START) ? 1 : 0;
+
+            ngx_memzero(&v, sizeof(ngx_http_ws_guard_verdict_t));
+            ngx_http_ws_guard_rate_frame(s, &f->frame, start, &v);
+
+            if (v.action == NGX_HTTP_WS_GUARD_DROP && !start
+                && !s->dropping)
+            {
+                /* part of the message went on: it cannot go whole */
+                v.action = NGX_HTTP_WS_GUARD_CLOSE;
+            }
+
+            switch (v.action) {
+
+            case NGX_HTTP_WS_GUARD_DROP:
+                s->dropping = 1;
+                break;
+
+            case NGX_HTTP_WS_GUARD_CLOSE:
+                s->parsed = q;
+                ngx_http_ws_guard_start_close(s->wc, v.code, v.reason,
+                                              v.kind, s);
+                return;
+
+            case NGX_HTTP_WS_GUARD_DELAY:
+                /* hold this frame and what follows until the timer */
+                s->parsed = q;
+                s->approved = s->frame;
+                s->delayed = 1;
+                ngx_add_timer(&s->delay, v.delay ? v.delay : 1);
+                return;
+
+            default:
+                break;
+            }
+
+            if (s->dropping) {
+                s->drop_frame = 1;
+                s->drop_from = s->frame;
+            }
+
             break;
 
         case NGX_WS_GUARD_FRAME_EV_END:
+
+            if (s->drop_frame) {
+                ngx_memmove(s->drop_from, q, s->last - q);
+                s->last -= q - s->drop_from;
+                q = s->drop_from;
+                s->drop_frame = 0;
+            }
+
             s->in_payload = 0;
+            s->frame = q;
 
             if (ev.flags & NGX_WS_GUARD_FRAME_MESSAGE_END) {
                 s->wc->active = ngx_current_msec;
+                s->dropping = 0;
+            }
+
+            if (s->stop_at_end) {
+                /* closing: this frame was the last to go */
+                s->stop_at_end = 0;
+                s->discard = 1;
+                s->last = q;
+                p = q;
+                goto done;
             }
 
             break;
@@ -509,19 +601,46 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
         default:
             break;
         }
+
+        p = q;
     }
+
+done:
+
+    if (s->drop_frame) {
+        /* what came of a dropped frame so far goes too */
+        s->last = s->drop_from;
+        p = s->drop_from;
+        s->frame = p;
+    }
+
+    s->parsed = p;
 
     if (ngx_ws_guard_frame_boundary(f) || s->in_payload) {
         s->approved = s->last;
 
     } else {
         /* hold a partial header back */
-        s->approved = s->start + (f->frame.start - s->base);
+        s->approved = s->frame;
+    }
+}
+
+
+/* the timer of a delayed direction: the held frame goes on */
+
+static void
+ngx_http_ws_guard_delay_handler(ngx_event_t *ev)
+{
+    ngx_http_ws_guard_side_t  *s = ev->data;
+
+    s->delayed = 0;
+
+    if (s->wc->closing) {
+        return;
     }
 
-    if (s->stop_set && ngx_http_ws_guard_offset(s, s->last) == s->stop) {
-        s->discard = 1;
-    }
+    ngx_http_ws_guard_parse(s);
+    ngx_http_ws_guard_wake(s);
 }
 
 
@@ -571,11 +690,16 @@ ngx_http_ws_guard_violation(ngx_http_ws_guard_side_t *s)
             wc->violation = kind;
         }
 
+        ngx_http_ws_guard_stats_violation(wc, kind, 1);
+
         /* the parser stops at a violation: the rest passes unchecked */
         s->inspect = 0;
+        s->parsed = s->last;
         s->approved = s->last;
         return;
     }
+
+    ngx_http_ws_guard_stats_violation(wc, kind, 0);
 
     ngx_log_error(wlcf->log_level, r->connection->log, 0,
                   "ws_guard: %s frame violation: %s, closing with %ui",
@@ -645,11 +769,16 @@ ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc, ngx_uint_t code,
 static void
 ngx_http_ws_guard_cut(ngx_http_ws_guard_side_t *s, ngx_uint_t violating)
 {
-    uint64_t               delivered, fstart;
     ngx_ws_guard_frame_t  *f;
 
     f = &s->parser;
     s->closing = 1;
+
+    if (s->delay.timer_set) {
+        ngx_del_timer(&s->delay);
+    }
+
+    s->delayed = 0;
 
     if (!s->inspect) {
         /* unchecked after a dry-run hit: no boundary is known */
@@ -660,22 +789,19 @@ ngx_http_ws_guard_cut(ngx_http_ws_guard_side_t *s, ngx_uint_t violating)
         return;
     }
 
-    delivered = ngx_http_ws_guard_offset(s, s->pos);
-
-    if (!violating && ngx_ws_guard_frame_boundary(f)) {
-        s->stop = ngx_http_ws_guard_offset(s, s->last);
-        s->stop_set = 1;
+    if (!violating && ngx_ws_guard_frame_boundary(f)
+        && s->parsed == s->last)
+    {
+        /* everything read so far is whole frames: all of it goes */
+        s->approved = s->last;
         s->discard = 1;
         return;
     }
 
-    fstart = f->frame.start;
-
-    if (fstart >= delivered) {
-        s->approved = s->start + (fstart - s->base);
-        s->last = s->approved;
-        s->stop = fstart;
-        s->stop_set = 1;
+    if (!s->frame_sent && s->frame >= s->pos) {
+        s->approved = s->frame;
+        s->last = s->frame;
+        s->parsed = s->frame;
         s->discard = 1;
         return;
     }
@@ -690,14 +816,8 @@ ngx_http_ws_guard_cut(ngx_http_ws_guard_side_t *s, ngx_uint_t violating)
 
     /* let the rest of this frame through, then the close frame */
 
-    s->stop = fstart + f->frame.header_len + f->frame.length;
-    s->stop_set = 1;
-
-    if (ngx_http_ws_guard_offset(s, s->last) >= s->stop) {
-        s->last = s->start + (s->stop - s->base);
-        s->approved = s->last;
-        s->discard = 1;
-    }
+    s->stop_at_end = 1;
+    s->dropping = 0;
 }
 
 
@@ -927,6 +1047,16 @@ ngx_http_ws_guard_cleanup_request(void *data)
     if (wc->timer.timer_set) {
         ngx_del_timer(&wc->timer);
     }
+
+    if (wc->client.delay.timer_set) {
+        ngx_del_timer(&wc->client.delay);
+    }
+
+    if (wc->upstream.delay.timer_set) {
+        ngx_del_timer(&wc->upstream.delay);
+    }
+
+    ngx_http_ws_guard_stats_close(wc);
 
     /* nginx's lingering close reads through c->recv after this */
 
