@@ -52,6 +52,20 @@ static ngx_conf_enum_t  ngx_http_ws_guard_expiry_modes[] = {
 };
 
 
+static ngx_conf_enum_t  ngx_http_ws_guard_inspect_modes[] = {
+    { ngx_string("stream"), NGX_HTTP_WS_GUARD_INSPECT_STREAM },
+    { ngx_string("buffer"), NGX_HTTP_WS_GUARD_INSPECT_BUFFER },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_ws_guard_violation_modes[] = {
+    { ngx_string("close"), NGX_HTTP_WS_GUARD_VIOLATION_CLOSE },
+    { ngx_string("drop"), NGX_HTTP_WS_GUARD_VIOLATION_DROP },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_conf_bitmask_t  ngx_http_ws_guard_message_type_mask[] = {
     { ngx_string("text"), NGX_WS_GUARD_FRAME_TEXT },
     { ngx_string("binary"), NGX_WS_GUARD_FRAME_BINARY },
@@ -251,6 +265,57 @@ static ngx_command_t  ngx_http_ws_guard_commands[] = {
       offsetof(ngx_http_ws_guard_loc_conf_t, idle_timeout),
       NULL },
 
+    /* messages */
+
+    { ngx_string("ws_guard_schema"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE2,
+      ngx_http_ws_guard_schema_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ws_guard_json_max_depth"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, message.json_max_depth),
+      NULL },
+
+    { ngx_string("ws_guard_inspect"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, message.inspect),
+      &ngx_http_ws_guard_inspect_modes },
+
+    { ngx_string("ws_guard_violation"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, message.violation),
+      &ngx_http_ws_guard_violation_modes },
+
+    { ngx_string("ws_guard_message_scope"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE4,
+      ngx_http_ws_guard_message_scope,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ws_guard_message_scope_default"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, message.scope_default),
+      &ngx_http_ws_guard_allow_deny },
+
+    { ngx_string("ws_guard_deny_pattern"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE2,
+      ngx_http_ws_guard_deny_pattern,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -364,6 +429,8 @@ ngx_http_ws_guard_create_loc_conf(ngx_conf_t *cf)
     conf->max_lifetime = NGX_CONF_UNSET_MSEC;
     conf->idle_timeout = NGX_CONF_UNSET_MSEC;
 
+    ngx_http_ws_guard_message_create_conf(&conf->message);
+
     return conf;
 }
 
@@ -404,6 +471,13 @@ ngx_http_ws_guard_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                                   |NGX_WS_GUARD_FRAME_BINARY));
     ngx_conf_merge_msec_value(conf->max_lifetime, prev->max_lifetime, 0);
     ngx_conf_merge_msec_value(conf->idle_timeout, prev->idle_timeout, 0);
+
+    if (ngx_http_ws_guard_message_merge_conf(cf, &prev->message,
+                                             &conf->message)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

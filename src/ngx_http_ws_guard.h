@@ -50,6 +50,12 @@ typedef enum {
 #define NGX_HTTP_WS_GUARD_EXPIRY_CLOSE     1
 #define NGX_HTTP_WS_GUARD_EXPIRY_IGNORE    2
 
+#define NGX_HTTP_WS_GUARD_INSPECT_STREAM   1
+#define NGX_HTTP_WS_GUARD_INSPECT_BUFFER   2
+
+#define NGX_HTTP_WS_GUARD_VIOLATION_CLOSE  1
+#define NGX_HTTP_WS_GUARD_VIOLATION_DROP   2
+
 
 typedef struct ngx_http_ws_guard_conn_s  ngx_http_ws_guard_conn_t;
 
@@ -143,6 +149,23 @@ struct ngx_http_ws_guard_conn_s {
 };
 
 
+/* section 5: messages (ngx_http_ws_guard_message.c) */
+
+typedef struct {
+    void                       *schema[2];   /* client, server */
+    ngx_str_t                   schema_file[2];
+    ngx_uint_t                  json_max_depth;
+    ngx_uint_t                  inspect;
+    ngx_uint_t                  violation;
+    ngx_array_t                *scopes;      /* message scope rules */
+    ngx_uint_t                  scope_default; /* 1: allow */
+    ngx_array_t                *deny[2];     /* of ngx_regex_t * */
+} ngx_http_ws_guard_message_conf_t;
+
+
+#include "ngx_http_ws_guard_rate.h"
+
+
 /* section 3 of the contract: bearer tokens */
 
 typedef struct {
@@ -192,6 +215,11 @@ typedef struct {
     ngx_uint_t                  message_types;     /* FRAME_TEXT|BINARY */
     ngx_msec_t                  max_lifetime;      /* 0: off */
     ngx_msec_t                  idle_timeout;      /* 0: off */
+
+    ngx_http_ws_guard_message_conf_t  message;
+
+    /* section 6 (ngx_http_ws_guard_rate.h) */
+    ngx_http_ws_guard_rate_conf_t     rate;
 } ngx_http_ws_guard_loc_conf_t;
 
 
@@ -253,6 +281,20 @@ char *ngx_http_ws_guard_jwt_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_ws_guard_jwt_algorithms(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ws_guard_jwt_require(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* messages (ngx_http_ws_guard_message.c) */
+
+void ngx_http_ws_guard_message_create_conf(
+    ngx_http_ws_guard_message_conf_t *conf);
+char *ngx_http_ws_guard_message_merge_conf(ngx_conf_t *cf,
+    ngx_http_ws_guard_message_conf_t *prev,
+    ngx_http_ws_guard_message_conf_t *conf);
+char *ngx_http_ws_guard_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ws_guard_message_scope(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_ws_guard_deny_pattern(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 /* the upgraded connection (ngx_http_ws_guard_proxy.c) */
