@@ -102,7 +102,42 @@ exec 3<&-
 
 cat <<EOT
 
-What the guard logged (one line per refusal):
+5. After the 101, every frame is inspected: a text message that is not
+   UTF-8 gets close 1007 (and the backend gets a close frame too):
+
+EOT
+$py - "$port" "$origin" <<'EOPY' | sed 's/^/   /'
+import socket, struct, sys
+port, origin = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(("GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+           "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+           "Origin: %s\r\n\r\n" % origin).encode())
+# a masked text frame (key 0) whose payload is the invalid byte 0xff
+s.sendall(b"\x81\x81\x00\x00\x00\x00\xff")
+data = b""
+s.settimeout(3)
+try:
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+except socket.timeout:
+    pass
+head, _, frames = data.partition(b"\r\n\r\n")
+print("sent: a text frame with the byte 0xff")
+print("got: " + head.split(b"\r\n")[0].decode())
+if len(frames) >= 4 and frames[0] & 0x0f == 8:
+    n = frames[1] & 0x7f
+    code = struct.unpack("!H", frames[2:4])[0]
+    print("got: close frame %d \"%s\"" % (code, frames[4:2 + n].decode()))
+EOPY
+
+cat <<EOT
+
+What the guard logged (one line per refusal or violation):
 
 EOT
 grep 'ws_guard:' "$dir/logs/error.log" | sed 's/^[^*]*\*[0-9]* /   /' \

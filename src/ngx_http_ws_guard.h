@@ -58,6 +58,7 @@ typedef enum {
 
 
 typedef struct ngx_http_ws_guard_conn_s  ngx_http_ws_guard_conn_t;
+typedef struct ngx_http_ws_guard_msg_s   ngx_http_ws_guard_msg_t;
 
 
 /*
@@ -90,6 +91,8 @@ typedef struct {
     size_t                      inject_pos;
 
     ngx_event_t                 delay;       /* backpressure wake-up */
+
+    ngx_http_ws_guard_msg_t    *msg;         /* message policy, or NULL */
     uint64_t                    bytes;       /* read from the peer */
 
     unsigned                    client:1;    /* read from the client */
@@ -99,6 +102,8 @@ typedef struct {
     unsigned                    dropping:1;  /* the message in progress */
     unsigned                    drop_frame:1;
     unsigned                    delayed:1;
+    unsigned                    text:1;      /* the message is text */
+    unsigned                    msg_here:1;  /* it began in this frame */
     unsigned                    closing:1;
     unsigned                    stop_at_end:1; /* let the frame end first */
     unsigned                    discard:1;   /* drop what is read */
@@ -290,6 +295,12 @@ void ngx_http_ws_guard_message_create_conf(
 char *ngx_http_ws_guard_message_merge_conf(ngx_conf_t *cf,
     ngx_http_ws_guard_message_conf_t *prev,
     ngx_http_ws_guard_message_conf_t *conf);
+ngx_int_t ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s);
+ngx_int_t ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s,
+    u_char *p, size_t len, ngx_http_ws_guard_verdict_t *v);
+ngx_int_t ngx_http_ws_guard_message_end(ngx_http_ws_guard_side_t *s,
+    ngx_http_ws_guard_verdict_t *v);
+void ngx_http_ws_guard_message_abort(ngx_http_ws_guard_side_t *s);
 char *ngx_http_ws_guard_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ws_guard_message_scope(ngx_conf_t *cf, ngx_command_t *cmd,

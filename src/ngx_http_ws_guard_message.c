@@ -74,3 +74,32 @@ ngx_http_ws_guard_deny_pattern(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     return "is not supported yet";
 }
+
+
+ngx_int_t
+ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
+{
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s, u_char *p,
+    size_t len, ngx_http_ws_guard_verdict_t *v)
+{
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_ws_guard_message_end(ngx_http_ws_guard_side_t *s,
+    ngx_http_ws_guard_verdict_t *v)
+{
+    return NGX_OK;
+}
+
+
+void
+ngx_http_ws_guard_message_abort(ngx_http_ws_guard_side_t *s)
+{
+}

@@ -36,6 +36,9 @@ static ngx_int_t ngx_http_ws_guard_deliverable(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_compact(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_violation(ngx_http_ws_guard_side_t *s);
+static ngx_int_t ngx_http_ws_guard_message_violation(
+    ngx_http_ws_guard_side_t *s, ngx_http_ws_guard_verdict_t *v,
+    u_char **q);
 static void ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc,
     ngx_uint_t code, const char *reason, const char *kind,
     ngx_http_ws_guard_side_t *bad);
@@ -225,6 +228,15 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     fc.max_message_size = wlcf->max_message_size;
     fc.scratch = wc->scratch;
     fc.scratch_size = NGX_HTTP_WS_GUARD_SCRATCH;
+
+    if (ngx_http_ws_guard_message_init(s) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (s->msg) {
+        /* the message policy reads text payload unmasked */
+        fc.inspect = NGX_WS_GUARD_FRAME_TEXT;
+    }
 
     if (ngx_ws_guard_frame_init(&s->parser, &fc) != NGX_WS_GUARD_OK) {
         return NGX_ERROR;
@@ -528,6 +540,11 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
             }
 
             start = (ev.flags & NGX_WS_GUARD_FRAME_MESSAGE_START) ? 1 : 0;
+            s->msg_here = start;
+
+            if (start) {
+                s->text = (f->frame.opcode == NGX_WS_GUARD_FRAME_OP_TEXT);
+            }
 
             ngx_memzero(&v, sizeof(ngx_http_ws_guard_verdict_t));
             ngx_http_ws_guard_rate_frame(s, &f->frame, start, &v);
@@ -570,7 +587,46 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
 
             break;
 
+        case NGX_WS_GUARD_FRAME_EV_DATA:
+
+            if (s->msg == NULL || !s->text || s->dropping
+                || f->frame.opcode >= NGX_WS_GUARD_FRAME_OP_CLOSE
+                || ev.data == NULL)
+            {
+                break;
+            }
+
+            ngx_memzero(&v, sizeof(ngx_http_ws_guard_verdict_t));
+
+            if (ngx_http_ws_guard_message_data(s, (u_char *) ev.data, ev.len,
+                                               &v)
+                != NGX_OK
+                && ngx_http_ws_guard_message_violation(s, &v, &q) != NGX_OK)
+            {
+                return;
+            }
+
+            break;
+
         case NGX_WS_GUARD_FRAME_EV_END:
+
+            if ((ev.flags & NGX_WS_GUARD_FRAME_MESSAGE_END)
+                && s->msg && s->text)
+            {
+                if (s->dropping) {
+                    /* dropped anyway: its checks only start over */
+                    ngx_http_ws_guard_message_abort(s);
+                }
+
+                ngx_memzero(&v, sizeof(ngx_http_ws_guard_verdict_t));
+
+                if (ngx_http_ws_guard_message_end(s, &v) != NGX_OK
+                    && ngx_http_ws_guard_message_violation(s, &v, &q)
+                       != NGX_OK)
+                {
+                    return;
+                }
+            }
 
             if (s->drop_frame) {
                 ngx_memmove(s->drop_from, q, s->last - q);
@@ -641,6 +697,87 @@ ngx_http_ws_guard_delay_handler(ngx_event_t *ev)
 
     ngx_http_ws_guard_parse(s);
     ngx_http_ws_guard_wake(s);
+}
+
+
+/*
+ * A message-level violation (schema, scope, pattern): in dry run it is
+ * logged and the message goes on; with "ws_guard_violation drop" the
+ * message is cut out when none of it was passed on yet; otherwise both
+ * connections are closed.  Returns NGX_OK when parsing may go on.
+ */
+
+static ngx_int_t
+ngx_http_ws_guard_message_violation(ngx_http_ws_guard_side_t *s,
+    ngx_http_ws_guard_verdict_t *v, u_char **q)
+{
+    ngx_http_request_t            *r;
+    ngx_http_ws_guard_conn_t      *wc;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    wc = s->wc;
+    r = wc->request;
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    if (wc->closing) {
+        ngx_http_ws_guard_cut(s, 1);
+        return NGX_ERROR;
+    }
+
+    if (wlcf->dry_run) {
+        ngx_log_error(wlcf->log_level, r->connection->log, 0,
+                      "ws_guard: dry run: %s message violation: %s, "
+                      "close %ui would be sent",
+                      s->client ? "client" : "upstream", v->reason, v->code);
+
+        if (wc->violation == NULL) {
+            wc->violation = v->kind;
+        }
+
+        ngx_http_ws_guard_stats_violation(wc, v->kind, 1);
+        ngx_http_ws_guard_message_abort(s);
+        return NGX_OK;
+    }
+
+    ngx_http_ws_guard_stats_violation(wc, v->kind, 0);
+
+    if (wlcf->message.violation == NGX_HTTP_WS_GUARD_VIOLATION_DROP
+        && s->msg_here && !s->frame_sent && s->frame >= s->pos)
+    {
+        ngx_log_error(wlcf->log_level, r->connection->log, 0,
+                      "ws_guard: %s message violation: %s, message dropped",
+                      s->client ? "client" : "upstream", v->reason);
+
+        if (wc->violation == NULL) {
+            wc->violation = v->kind;
+        }
+
+        ngx_http_ws_guard_message_abort(s);
+
+        if (s->in_payload) {
+            /* the rest of the message goes as it comes */
+            s->dropping = 1;
+            s->drop_frame = 1;
+            s->drop_from = s->frame;
+            return NGX_OK;
+        }
+
+        /* at its end: this frame held all of it */
+        ngx_memmove(s->frame, *q, s->last - *q);
+        s->last -= *q - s->frame;
+        *q = s->frame;
+
+        return NGX_OK;
+    }
+
+    ngx_log_error(wlcf->log_level, r->connection->log, 0,
+                  "ws_guard: %s message violation: %s, closing with %ui",
+                  s->client ? "client" : "upstream", v->reason, v->code);
+
+    s->parsed = *q;
+    ngx_http_ws_guard_start_close(wc, v->code, v->reason, v->kind, s);
+
+    return NGX_ERROR;
 }
 
 
