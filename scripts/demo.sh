@@ -39,7 +39,8 @@ for p in "$port" "$bport"; do
     fi
 done
 
-$py "$top/t/lib/echo_server.py" "$bport" --ready "$dir/backend.ready" &
+ECHO_VERBOSE=1 $py "$top/t/lib/echo_server.py" "$bport" \
+    --ready "$dir/backend.ready" > >(sed -u 's/^/   /') 2>&1 &
 pids+=($!)
 
 /usr/sbin/nginx -t -q -p "$dir" -c conf/nginx.conf -e logs/error.log

@@ -11,11 +11,15 @@ selected.  Compression is off: the guard strips permessage-deflate offers.
 
 import asyncio
 import json
+import os
 import ssl
 import sys
 
 import websockets
+import websockets.exceptions
 import websockets.server
+
+VERBOSE = os.environ.get("ECHO_VERBOSE") == "1"
 
 
 class Protocol(websockets.server.WebSocketServerProtocol):
@@ -27,11 +31,17 @@ class Protocol(websockets.server.WebSocketServerProtocol):
 
 
 async def handler(ws, path):
-    if path.startswith("/headers"):
-        await ws.send(json.dumps({k.lower(): v for k, v in
-                                  ws.request_headers.raw_items()}))
-    async for msg in ws:
-        await ws.send(msg)
+    try:
+        if path.startswith("/headers"):
+            await ws.send(json.dumps({k.lower(): v for k, v in
+                                      ws.request_headers.raw_items()}))
+        async for msg in ws:
+            await ws.send(msg)
+    except websockets.exceptions.ConnectionClosed as e:
+        if VERBOSE and e.rcvd is not None:
+            print("backend: received close %d \"%s\"" % (e.rcvd.code,
+                                                          e.rcvd.reason),
+                  flush=True)
 
 
 async def main():
