@@ -29,7 +29,9 @@ FUZZERS      = origin utf8 frame jwt
 
 SOURCES      = config ngx_ws_guard_module.c $(wildcard src/*.c src/*.h)
 
-.PHONY: all build deps demo test unit fuzz prove bench clean
+VALGRIND_TESTS ?= t/006-frame-protocol.t t/007-frame-limits.t
+
+.PHONY: all build deps demo test unit fuzz prove valgrind bench clean
 
 all: build
 
@@ -44,10 +46,13 @@ build/ngx_http_ws_guard_module.so: $(SOURCES) scripts/build-module.sh
 demo: deps build
 	@scripts/demo.sh
 
-test: deps build unit fuzz prove
+test: deps build unit fuzz prove valgrind
 
 prove: build
 	prove $(PROVE_FLAGS) t/*.t
+
+valgrind: build
+	scripts/valgrind-check.sh $(VALGRIND_TESTS)
 
 build/unit/test_%: t/unit/test_%.c t/unit/unit.h $(wildcard src/ngx_ws_guard_*.[ch])
 	@mkdir -p build/unit
