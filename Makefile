@@ -23,9 +23,11 @@ utf8_SRCS    = src/ngx_ws_guard_utf8.c
 frame_SRCS   = src/ngx_ws_guard_frame.c src/ngx_ws_guard_utf8.c
 jwt_SRCS     = src/ngx_ws_guard_jwt.c
 jwt_LIBS     = -lyajl -lcrypto
+inflate_SRCS = src/ngx_ws_guard_inflate.c
+inflate_LIBS = -lz
 
-UNITS        = origin utf8 frame jwt
-FUZZERS      = origin utf8 frame jwt
+UNITS        = origin utf8 frame jwt inflate
+FUZZERS      = origin utf8 frame jwt inflate
 
 SOURCES      = config ngx_ws_guard_module.c $(wildcard src/*.c src/*.h)
 

@@ -41,6 +41,7 @@ static ngx_conf_enum_t  ngx_http_ws_guard_allow_deny[] = {
 
 static ngx_conf_enum_t  ngx_http_ws_guard_deflate_modes[] = {
     { ngx_string("strip"), NGX_HTTP_WS_GUARD_DEFLATE_STRIP },
+    { ngx_string("inspect"), NGX_HTTP_WS_GUARD_DEFLATE_INSPECT },
     { ngx_null_string, 0 }
 };
 

@@ -17,6 +17,7 @@
 #include "ngx_ws_guard_utf8.h"
 #include "ngx_ws_guard_frame.h"
 #include "ngx_ws_guard_jwt.h"
+#include "ngx_ws_guard_inflate.h"
 
 
 /* handshake outcomes, as $ws_guard_result names them */
@@ -93,6 +94,10 @@ typedef struct {
     ngx_event_t                 delay;       /* backpressure wake-up */
 
     ngx_http_ws_guard_msg_t    *msg;         /* message policy, or NULL */
+
+    /* permessage-deflate inspection, when negotiated */
+    ngx_ws_guard_inflate_t     *inflate;
+    ngx_ws_guard_utf8_t         inflated_utf8;
     uint64_t                    bytes;       /* read from the peer */
 
     unsigned                    client:1;    /* read from the client */
@@ -103,6 +108,7 @@ typedef struct {
     unsigned                    drop_frame:1;
     unsigned                    delayed:1;
     unsigned                    text:1;      /* the message is text */
+    unsigned                    compressed:1; /* ... and compressed */
     unsigned                    msg_here:1;  /* it began in this frame */
     unsigned                    closing:1;
     unsigned                    stop_at_end:1; /* let the frame end first */
@@ -135,6 +141,11 @@ struct ngx_http_ws_guard_conn_s {
     ngx_http_ws_guard_side_t    client;      /* from the client */
     ngx_http_ws_guard_side_t    upstream;    /* from the upstream */
     u_char                     *scratch;
+    u_char                     *inflated;    /* inflate output window */
+
+    /* permessage-deflate negotiated (ws_guard_deflate inspect) */
+    ngx_uint_t                  deflate;
+    ngx_ws_guard_inflate_dir_t  deflate_dir[2];   /* client, server */
 
     ngx_event_t                 timer;
     ngx_event_handler_pt        peer_read_handler;

@@ -33,6 +33,8 @@ static ngx_int_t ngx_http_ws_guard_check_subprotocols(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ws_guard_strip_deflate(ngx_http_request_t *r);
 static ngx_int_t ngx_http_ws_guard_upgrade_rejected(ngx_http_request_t *r,
     ngx_http_ws_guard_ctx_t *ctx, const char *fmt, ...);
+static ngx_int_t ngx_http_ws_guard_check_deflate(ngx_http_request_t *r,
+    ngx_http_ws_guard_ctx_t *ctx, ngx_table_elt_t *h);
 static char *ngx_http_ws_guard_parse_origin(ngx_conf_t *cf, ngx_str_t *value,
     ngx_http_ws_guard_origin_rule_t *rule);
 
@@ -1044,6 +1046,52 @@ ngx_http_ws_guard_check_upgrade_response(ngx_http_request_t *r,
                                    "extension \"%V\" was not offered", &t);
             }
         }
+
+        if (ngx_http_ws_guard_check_deflate(r, ctx, h) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * ws_guard_deflate inspect: permessage-deflate in the 101 must have valid
+ * parameters that one of the client's offers allows (RFC 7692, 7.1), since
+ * the guard inflates with them.
+ */
+
+static ngx_int_t
+ngx_http_ws_guard_check_deflate(ngx_http_request_t *r,
+    ngx_http_ws_guard_ctx_t *ctx, ngx_table_elt_t *h)
+{
+    ngx_int_t                      rc;
+    const char                    *err;
+    ngx_table_elt_t               *offer;
+    ngx_ws_guard_inflate_params_t  params;
+
+    rc = ngx_ws_guard_inflate_parse_response(h->value.data, h->value.len,
+                                             &params, NULL, &err);
+
+    if (rc == NGX_WS_GUARD_DECLINED) {
+        return NGX_OK;
+    }
+
+    if (rc != NGX_WS_GUARD_OK) {
+        return ngx_http_ws_guard_upgrade_rejected(r, ctx,
+                                   "bad permessage-deflate response: %s", err);
+    }
+
+    if (ngx_http_ws_guard_find_headers(&r->headers_in.headers,
+                                       "sec-websocket-extensions", &offer)
+        != 1
+        || ngx_ws_guard_inflate_response_allowed(offer->value.data,
+                                                 offer->value.len, &params)
+           != NGX_WS_GUARD_OK)
+    {
+        return ngx_http_ws_guard_upgrade_rejected(r, ctx,
+                      "permessage-deflate parameters the client did not allow");
     }
 
     return NGX_OK;

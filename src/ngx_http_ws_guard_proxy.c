@@ -36,6 +36,13 @@ static ngx_int_t ngx_http_ws_guard_deliverable(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_compact(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_violation(ngx_http_ws_guard_side_t *s);
+static void ngx_http_ws_guard_fail(ngx_http_ws_guard_side_t *s,
+    ngx_uint_t code, const char *reason, const char *kind);
+static ngx_int_t ngx_http_ws_guard_inflated(ngx_http_ws_guard_side_t *s,
+    const u_char *p, size_t len, u_char **q);
+static ngx_int_t ngx_http_ws_guard_negotiated(ngx_http_request_t *r,
+    ngx_http_ws_guard_conn_t *wc);
+static void ngx_http_ws_guard_inflate_cleanup(void *data);
 static ngx_int_t ngx_http_ws_guard_message_violation(
     ngx_http_ws_guard_side_t *s, ngx_http_ws_guard_verdict_t *v,
     u_char **q);
@@ -89,6 +96,10 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     }
 
     size = u->conf->buffer_size;
+
+    if (ngx_http_ws_guard_negotiated(r, wc) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     wc->client.client = 1;
 
@@ -181,6 +192,7 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     ngx_connection_t *c, ngx_buf_t *leftover, size_t size)
 {
     size_t                         n;
+    ngx_pool_cleanup_t            *cln;
     ngx_ws_guard_frame_conf_t      fc;
     ngx_http_ws_guard_loc_conf_t  *wlcf;
 
@@ -236,6 +248,43 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     if (s->msg) {
         /* the message policy reads text payload unmasked */
         fc.inspect = NGX_WS_GUARD_FRAME_TEXT;
+    }
+
+    if (wc->deflate) {
+        ngx_ws_guard_inflate_conf_t   ic;
+
+        fc.rsv1_allowed = 1;
+
+        /* compressed payload is read unmasked, whatever its type */
+        fc.inspect = NGX_WS_GUARD_FRAME_TEXT|NGX_WS_GUARD_FRAME_BINARY;
+
+        s->inflate = ngx_pcalloc(r->pool, sizeof(ngx_ws_guard_inflate_t));
+        if (s->inflate == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_memzero(&ic, sizeof(ngx_ws_guard_inflate_conf_t));
+
+        ic.dir = wc->deflate_dir[s->client ? 0 : 1];
+        ic.max_output = wlcf->max_message_size;
+        ic.out = wc->inflated;
+        ic.out_size = NGX_HTTP_WS_GUARD_SCRATCH;
+
+        if (ngx_ws_guard_inflate_init(s->inflate, &ic) != NGX_WS_GUARD_OK) {
+            ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                          "ws_guard: inflater not created: %s",
+                          s->inflate->err_reason);
+            return NGX_ERROR;
+        }
+
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            ngx_ws_guard_inflate_free(s->inflate);
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_ws_guard_inflate_cleanup;
+        cln->data = s->inflate;
     }
 
     if (ngx_ws_guard_frame_init(&s->parser, &fc) != NGX_WS_GUARD_OK) {
@@ -544,6 +593,21 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
 
             if (start) {
                 s->text = (f->frame.opcode == NGX_WS_GUARD_FRAME_OP_TEXT);
+                s->compressed = f->msg_compressed ? 1 : 0;
+
+                if (s->compressed) {
+                    ngx_ws_guard_utf8_init(&s->inflated_utf8);
+
+                    if (ngx_ws_guard_inflate_begin(s->inflate)
+                        != NGX_WS_GUARD_OK)
+                    {
+                        s->parsed = q;
+                        ngx_http_ws_guard_fail(s, s->inflate->err_code,
+                                               s->inflate->err_reason,
+                                               "deflate");
+                        return;
+                    }
+                }
             }
 
             ngx_memzero(&v, sizeof(ngx_http_ws_guard_verdict_t));
@@ -589,6 +653,19 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
 
         case NGX_WS_GUARD_FRAME_EV_DATA:
 
+            if (s->compressed && !s->dropping
+                && f->frame.opcode < NGX_WS_GUARD_FRAME_OP_CLOSE
+                && ev.data != NULL)
+            {
+                if (ngx_http_ws_guard_inflated(s, ev.data, ev.len, &q)
+                    != NGX_OK)
+                {
+                    return;
+                }
+
+                break;
+            }
+
             if (s->msg == NULL || !s->text || s->dropping
                 || f->frame.opcode >= NGX_WS_GUARD_FRAME_OP_CLOSE
                 || ev.data == NULL)
@@ -609,6 +686,16 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
             break;
 
         case NGX_WS_GUARD_FRAME_EV_END:
+
+            if ((ev.flags & NGX_WS_GUARD_FRAME_MESSAGE_END)
+                && s->compressed && !s->dropping)
+            {
+                /* the rest of the inflated message, and its end */
+
+                if (ngx_http_ws_guard_inflated(s, NULL, 0, &q) != NGX_OK) {
+                    return;
+                }
+            }
 
             if ((ev.flags & NGX_WS_GUARD_FRAME_MESSAGE_END)
                 && s->msg && s->text)
@@ -742,7 +829,9 @@ ngx_http_ws_guard_message_violation(ngx_http_ws_guard_side_t *s,
     ngx_http_ws_guard_stats_violation(wc, v->kind, 0);
 
     if (wlcf->message.violation == NGX_HTTP_WS_GUARD_VIOLATION_DROP
-        && s->msg_here && !s->frame_sent && s->frame >= s->pos)
+        && s->msg_here && !s->frame_sent && s->frame >= s->pos
+        && (!s->compressed
+            || s->inflate->conf.dir.no_context_takeover))
     {
         ngx_log_error(wlcf->log_level, r->connection->log, 0,
                       "ws_guard: %s message violation: %s, message dropped",
@@ -784,21 +873,10 @@ ngx_http_ws_guard_message_violation(ngx_http_ws_guard_side_t *s,
 static void
 ngx_http_ws_guard_violation(ngx_http_ws_guard_side_t *s)
 {
-    ngx_uint_t                     code;
-    const char                    *kind;
-    ngx_http_request_t            *r;
-    ngx_http_ws_guard_conn_t      *wc;
-    ngx_http_ws_guard_loc_conf_t  *wlcf;
+    ngx_uint_t   code;
+    const char  *kind;
 
-    wc = s->wc;
-    r = wc->request;
     code = s->parser.err_code;
-
-    if (wc->closing) {
-        /* the rest of a frame let through while closing was bad: cut */
-        ngx_http_ws_guard_cut(s, 1);
-        return;
-    }
 
     switch (code) {
     case NGX_WS_GUARD_CLOSE_INVALID_DATA:
@@ -814,14 +892,40 @@ ngx_http_ws_guard_violation(ngx_http_ws_guard_side_t *s)
         kind = "protocol";
     }
 
+    ngx_http_ws_guard_fail(s, code, s->parser.err_reason, kind);
+}
+
+
+/*
+ * A violation of the protocol or of the payload (UTF-8, sizes, compressed
+ * data): logged, and both connections closed; in dry run logged only, and
+ * the rest of that direction goes unchecked.
+ */
+
+static void
+ngx_http_ws_guard_fail(ngx_http_ws_guard_side_t *s, ngx_uint_t code,
+    const char *reason, const char *kind)
+{
+    ngx_http_request_t            *r;
+    ngx_http_ws_guard_conn_t      *wc;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    wc = s->wc;
+    r = wc->request;
+
+    if (wc->closing) {
+        /* the rest of a frame let through while closing was bad: cut */
+        ngx_http_ws_guard_cut(s, 1);
+        return;
+    }
+
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
 
     if (wlcf->dry_run) {
         ngx_log_error(wlcf->log_level, r->connection->log, 0,
                       "ws_guard: dry run: %s frame violation: %s, "
                       "close %ui would be sent",
-                      s->client ? "client" : "upstream",
-                      s->parser.err_reason, code);
+                      s->client ? "client" : "upstream", reason, code);
 
         if (wc->violation == NULL) {
             wc->violation = kind;
@@ -840,10 +944,147 @@ ngx_http_ws_guard_violation(ngx_http_ws_guard_side_t *s)
 
     ngx_log_error(wlcf->log_level, r->connection->log, 0,
                   "ws_guard: %s frame violation: %s, closing with %ui",
-                  s->client ? "client" : "upstream",
-                  s->parser.err_reason, code);
+                  s->client ? "client" : "upstream", reason, code);
 
-    ngx_http_ws_guard_start_close(wc, code, s->parser.err_reason, kind, s);
+    ngx_http_ws_guard_start_close(wc, code, reason, kind, s);
+}
+
+
+/*
+ * Inflates a span of a compressed message (p NULL: its end) and checks the
+ * output as the parser checks plain payload: UTF-8 for text, then the
+ * message policy.  Returns NGX_OK when parsing may go on.
+ */
+
+static ngx_int_t
+ngx_http_ws_guard_inflated(ngx_http_ws_guard_side_t *s, const u_char *p,
+    size_t len, u_char **q)
+{
+    int                            rc;
+    size_t                         pos, n;
+    const u_char                  *out;
+    ngx_ws_guard_inflate_t        *inf;
+    ngx_http_ws_guard_verdict_t    v;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    inf = s->inflate;
+    wlcf = ngx_http_get_module_loc_conf(s->wc->request,
+                                        ngx_http_ws_guard_module);
+    pos = 0;
+
+    for ( ;; ) {
+        if (p != NULL) {
+            rc = ngx_ws_guard_inflate_feed(inf, p, len, &pos, &out, &n);
+
+        } else {
+            rc = ngx_ws_guard_inflate_end(inf, &out, &n);
+        }
+
+        if (rc == NGX_WS_GUARD_AGAIN || rc == NGX_WS_GUARD_INFLATE_DONE) {
+            break;
+        }
+
+        if (rc == NGX_WS_GUARD_ERROR) {
+            s->parsed = *q;
+            ngx_http_ws_guard_fail(s, inf->err_code, inf->err_reason,
+                                   inf->err_code == NGX_WS_GUARD_CLOSE_TOO_BIG
+                                   ? "size" : "deflate");
+            return NGX_ERROR;
+        }
+
+        if (!s->text) {
+            continue;
+        }
+
+        if (wlcf->utf8
+            && ngx_ws_guard_utf8_validate(&s->inflated_utf8, out, n)
+               != NGX_WS_GUARD_OK)
+        {
+            s->parsed = *q;
+            ngx_http_ws_guard_fail(s, NGX_WS_GUARD_CLOSE_INVALID_DATA,
+                                   "invalid utf-8", "utf8");
+            return NGX_ERROR;
+        }
+
+        if (s->msg == NULL) {
+            continue;
+        }
+
+        ngx_memzero(&v, sizeof(ngx_http_ws_guard_verdict_t));
+
+        if (ngx_http_ws_guard_message_data(s, (u_char *) out, n, &v)
+            != NGX_OK
+            && ngx_http_ws_guard_message_violation(s, &v, q) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (p == NULL && s->text && wlcf->utf8
+        && ngx_ws_guard_utf8_finish(&s->inflated_utf8) != NGX_WS_GUARD_OK)
+    {
+        s->parsed = *q;
+        ngx_http_ws_guard_fail(s, NGX_WS_GUARD_CLOSE_INVALID_DATA,
+                               "invalid utf-8", "utf8");
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * ws_guard_deflate inspect: whether the upstream's 101 accepted
+ * permessage-deflate (the header filter has checked its parameters), and
+ * the window and context rules of each direction.
+ */
+
+static ngx_int_t
+ngx_http_ws_guard_negotiated(ngx_http_request_t *r,
+    ngx_http_ws_guard_conn_t *wc)
+{
+    const char                    *err;
+    ngx_table_elt_t               *h;
+    ngx_ws_guard_inflate_params_t  params;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    if (wlcf->deflate != NGX_HTTP_WS_GUARD_DEFLATE_INSPECT) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_ws_guard_find_headers(&r->upstream->headers_in.headers,
+                                       "sec-websocket-extensions", &h)
+        != 1)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_ws_guard_inflate_parse_response(h->value.data, h->value.len,
+                                            &params, NULL, &err)
+        != NGX_WS_GUARD_OK)
+    {
+        return NGX_OK;
+    }
+
+    wc->inflated = ngx_palloc(r->pool, NGX_HTTP_WS_GUARD_SCRATCH);
+    if (wc->inflated == NULL) {
+        return NGX_ERROR;
+    }
+
+    wc->deflate = 1;
+    ngx_ws_guard_inflate_negotiated(&params, &wc->deflate_dir[0],
+                                    &wc->deflate_dir[1]);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_ws_guard_inflate_cleanup(void *data)
+{
+    ngx_ws_guard_inflate_free(data);
 }
 
 

@@ -37,7 +37,7 @@ use IO::Select;
 use POSIX ();
 use Time::HiRes qw(sleep time);
 
-my @helpers = qw(ws_client ws_raw frame masked_frame handshake
+my @helpers = qw(ws_client ws_raw frame masked_frame handshake deflate_raw
                  raw_upstream_log wait_raw_upstream_log nginx_port
                  decode_frames describe session upstream_received);
 
@@ -106,6 +106,10 @@ system('openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
 
 start_server("$tmp/echo.ready", '/usr/bin/python3', "$top/t/lib/echo_server.py",
              $ENV{TEST_NGINX_ECHO_PORT}, '--ready', "$tmp/echo.ready");
+$ENV{TEST_NGINX_ECHO_DEFLATE_PORT} = free_port();
+start_server("$tmp/echodeflate.ready", '/usr/bin/python3',
+             "$top/t/lib/echo_server.py", $ENV{TEST_NGINX_ECHO_DEFLATE_PORT},
+             '--ready', "$tmp/echodeflate.ready", '--deflate');
 $ENV{TEST_NGINX_ECHO_TLS_PORT} = free_port();
 start_server("$tmp/echotls.ready", '/usr/bin/python3',
              "$top/t/lib/echo_server.py", $ENV{TEST_NGINX_ECHO_TLS_PORT},
@@ -207,6 +211,23 @@ sub frame {
         $payload = pack('C*', map { $p[$_] ^ $k[$_ % 4] } 0 .. $#p);
     }
     return $b . $payload;
+}
+
+# permessage-deflate: the payload compressed as a sender does (raw deflate,
+# sync flush, the trailing 00 00 ff ff removed), no context takeover
+
+sub deflate_raw {
+    my ($data) = @_;
+    require Compress::Raw::Zlib;
+    my ($d, $st) = Compress::Raw::Zlib::Deflate->new(
+        -WindowBits => -15, -AppendOutput => 1);
+    die "deflate: $st" unless $d;
+    my $out = '';
+    $d->deflate($data, $out) == Compress::Raw::Zlib::Z_OK() or die "deflate";
+    $d->flush($out, Compress::Raw::Zlib::Z_SYNC_FLUSH()) == Compress::Raw::Zlib::Z_OK()
+        or die "flush";
+    $out =~ s/\x00\x00\xff\xff\z// or die "no sync flush tail";
+    return $out;
 }
 
 sub masked_frame {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A real WebSocket echo backend for the tests and the demo (python3-websockets).
 
-   echo_server.py PORT [--ready FILE] [--tls CERT KEY]
+   echo_server.py PORT [--ready FILE] [--tls CERT KEY] [--deflate]
 
 Every message is sent back as it came.  The path /headers first sends one
 text message with the request headers as JSON (so tests can see what reached
@@ -49,10 +49,14 @@ async def main():
     args = sys.argv[2:]
     ready = None
     ssl_ctx = None
+    compression = None
     while args:
         if args[0] == "--ready":
             ready = args[1]
             args = args[2:]
+        elif args[0] == "--deflate":
+            compression = "deflate"
+            args = args[1:]
         elif args[0] == "--tls":
             ssl_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ssl_ctx.load_cert_chain(args[1], args[2])
@@ -60,7 +64,7 @@ async def main():
         else:
             raise SystemExit("echo_server.py: unknown argument " + args[0])
     async with websockets.serve(handler, "127.0.0.1", port,
-                                create_protocol=Protocol, compression=None,
+                                create_protocol=Protocol, compression=compression,
                                 max_size=None, max_queue=None,
                                 ping_interval=None, ssl=ssl_ctx):
         if ready:

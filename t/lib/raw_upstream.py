@@ -10,7 +10,8 @@ Behaviour by request path:
   /bad-accept        101 with a wrong Sec-WebSocket-Accept
   /no-accept         101 without Sec-WebSocket-Accept
   /proto/NAME        101 naming subprotocol NAME
-  /ext/NAME          101 naming extension NAME
+  /ext/NAME          101 naming extension NAME (URL-decoded)
+  .../pmd...         (anywhere in the path) 101 accepting permessage-deflate
   /reqhead           101, then one unmasked text frame holding the request
                      head as received, then echoes
   /send/HEX[/...]    101, then the bytes HEX (sent with the 101 in one
@@ -30,6 +31,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.parse
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 LOCK = threading.Lock()
@@ -81,7 +83,10 @@ def serve(conn, logfile):
     if path.startswith("/proto/"):
         resp.append(b"Sec-WebSocket-Protocol: " + path[7:].encode())
     if path.startswith("/ext/"):
-        resp.append(b"Sec-WebSocket-Extensions: " + path[5:].encode())
+        resp.append(b"Sec-WebSocket-Extensions: "
+                    + urllib.parse.unquote(path[5:]).encode())
+    if "/pmd" in path:
+        resp.append(b"Sec-WebSocket-Extensions: permessage-deflate")
     out = b"\r\n".join(resp) + b"\r\n\r\n"
     if path == "/reqhead":
         out += frame(head)

@@ -40,6 +40,8 @@ async def main():
     ap.add_argument("--wait-close", action="store_true",
                     help="after sending, wait for the server to close")
     ap.add_argument("--timeout", type=float, default=5)
+    ap.add_argument("--deflate", action="store_true",
+                    help="offer permessage-deflate")
     ap.add_argument("--insecure", action="store_true",
                     help="wss without certificate verification")
     a = ap.parse_args()
@@ -59,7 +61,8 @@ async def main():
     try:
         ws = await asyncio.wait_for(websockets.connect(
             a.url, extra_headers=headers, origin=a.origin,
-            subprotocols=a.subprotocol, compression=None, max_size=None,
+            subprotocols=a.subprotocol,
+            compression="deflate" if a.deflate else None, max_size=None,
             ping_interval=None, open_timeout=a.timeout, ssl=ssl_ctx),
             a.timeout)
     except websockets.exceptions.InvalidStatusCode as e:
@@ -70,6 +73,9 @@ async def main():
         return
 
     print("open")
+    if a.deflate:
+        print("extensions", ", ".join(e.name for e in ws.extensions)
+              or "none")
     if ws.subprotocol:
         print("subprotocol", ws.subprotocol)
 
