@@ -41,5 +41,8 @@ then
 fi
 
 make -s -C "$tree" -f objs/Makefile modules
-cp "$tree/objs/ngx_http_ws_guard_module.so" "$build/"
+# a new file, renamed into place: a running nginx keeps the old one mapped
+# (overwriting the mapped file in place crashes its workers)
+cp "$tree/objs/ngx_http_ws_guard_module.so" "$build/.module.so.tmp"
+mv -f "$build/.module.so.tmp" "$build/ngx_http_ws_guard_module.so"
 echo "build: $build/ngx_http_ws_guard_module.so"

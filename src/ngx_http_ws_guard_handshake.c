@@ -1129,6 +1129,9 @@ ngx_http_ws_guard_upgrade_rejected(ngx_http_request_t *r,
 
     ctx->websocket = 0;
 
+    /* what the client pipelined after its upgrade request is not HTTP */
+    r->keepalive = 0;
+
     return NGX_ERROR;
 }
 
