@@ -25,15 +25,22 @@ jwt_SRCS     = src/ngx_ws_guard_jwt.c
 jwt_LIBS     = -lyajl -lcrypto
 inflate_SRCS = src/ngx_ws_guard_inflate.c
 inflate_LIBS = -lz
+schema_SRCS  = src/ngx_ws_guard_schema.c src/ngx_ws_guard_schema_compile.c \
+               src/ngx_ws_guard_schema_value.c
+schema_LIBS  = -lyajl -lpcre2-8
 
-UNITS        = origin utf8 frame jwt inflate
-FUZZERS      = origin utf8 frame jwt inflate
+UNITS        = origin utf8 frame jwt inflate schema
+FUZZERS      = origin utf8 frame jwt inflate schema
+
+# the official JSON Schema Test Suite, beside the repository
+SCHEMA_SUITE ?= ../shared/json-schema-test-suite/draft2020-12
 
 SOURCES      = config ngx_ws_guard_module.c $(wildcard src/*.c src/*.h)
 
 VALGRIND_TESTS ?= t/006-frame-protocol.t t/007-frame-limits.t
 
-.PHONY: all build deps demo test unit fuzz prove valgrind bench clean
+.PHONY: all build deps demo test unit schema-suite fuzz prove valgrind \
+        bench clean
 
 all: build
 
@@ -48,7 +55,7 @@ build/ngx_http_ws_guard_module.so: $(SOURCES) scripts/build-module.sh
 demo: deps build
 	@scripts/demo.sh
 
-test: deps build unit fuzz prove valgrind
+test: deps build unit schema-suite fuzz prove valgrind
 
 prove: build
 	prove $(PROVE_FLAGS) t/*.t
@@ -64,6 +71,15 @@ unit: $(addprefix build/unit/test_,$(UNITS))
 	@set -e; for u in $(UNITS); do \
 	    (cd t/unit && ../../build/unit/test_$$u); \
 	done
+
+build/unit/schema_suite: t/unit/schema_suite.c $(schema_SRCS) \
+                         $(wildcard src/ngx_ws_guard_schema*.h)
+	@mkdir -p build/unit
+	$(CC) $(UNIT_CFLAGS) $(schema_SRCS) $< $(schema_LIBS) -o $@
+
+schema-suite: build/unit/schema_suite
+	@suite=$$(cd $(SCHEMA_SUITE) && pwd) && \
+	    cd t/unit && ../../build/unit/schema_suite "$$suite"
 
 build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(wildcard src/ngx_ws_guard_*.[ch])
 	@mkdir -p build/fuzz

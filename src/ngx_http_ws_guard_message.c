@@ -3,7 +3,9 @@
  * Copyright (C) ngx_ws_guard authors
  *
  * Message policy: JSON Schema per direction, per-message authorization by
- * token scope, deny patterns.
+ * token scope, deny patterns.  The frame parser hands over the unmasked
+ * payload of text messages span by span; the verdict of a message is given
+ * at its end, before its last bytes are passed on.
  */
 
 
@@ -12,6 +14,432 @@
 #include <ngx_http.h>
 
 #include "ngx_http_ws_guard.h"
+#include "ngx_ws_guard_schema.h"
+
+
+#define NGX_HTTP_WS_GUARD_JSON_PREFIX  "json:"
+
+
+typedef struct {
+    ngx_str_t                     pointer;
+    ngx_str_t                     value;
+    ngx_str_t                     scope;
+    unsigned                      value_json:1;
+} ngx_http_ws_guard_scope_rule_t;
+
+
+/* the compiled rules of a location, kept with its scope rules array */
+
+typedef struct {
+    ngx_array_t                   rules;     /* of scope_rule_t */
+    ngx_ws_guard_schema_rules_t  *compiled;
+} ngx_http_ws_guard_scopes_t;
+
+
+/* per connection and direction */
+
+struct ngx_http_ws_guard_msg_s {
+    ngx_ws_guard_schema_state_t  *json;
+    u_char                       *text;      /* deny patterns: the message */
+    size_t                        text_len;
+    size_t                        text_cap;
+    size_t                        text_max;
+    unsigned                      client:1;
+    unsigned                      active:1;  /* a text message is open */
+    unsigned                      failed:1;
+};
+
+
+static ngx_int_t ngx_http_ws_guard_message_scope_check(
+    ngx_http_ws_guard_side_t *s, ngx_http_ws_guard_verdict_t *v);
+static ngx_int_t ngx_http_ws_guard_token_has_scope(ngx_http_request_t *r,
+    ngx_str_t *scope);
+static void ngx_http_ws_guard_message_cleanup(void *data);
+static void ngx_http_ws_guard_schema_cleanup(void *data);
+static void ngx_http_ws_guard_rules_cleanup(void *data);
+
+
+ngx_int_t
+ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
+{
+    char                               err[NGX_MAX_ERROR_STR];
+    ngx_uint_t                         dir;
+    ngx_pool_cleanup_t                *cln;
+    ngx_http_request_t                *r;
+    ngx_http_ws_guard_msg_t           *m;
+    ngx_ws_guard_schema_conf_t         sc;
+    ngx_http_ws_guard_scopes_t        *scopes;
+    ngx_http_ws_guard_loc_conf_t      *wlcf;
+
+    r = s->wc->request;
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    dir = s->client ? 0 : 1;
+    scopes = (s->client && wlcf->message.scopes) ? wlcf->message.scopes->elts
+                                                 : NULL;
+
+    if (wlcf->message.schema[dir] == NULL
+        && wlcf->message.deny[dir] == NULL
+        && (!s->client
+            || (scopes == NULL && wlcf->message.scope_default)))
+    {
+        return NGX_OK;
+    }
+
+    m = ngx_pcalloc(r->pool, sizeof(ngx_http_ws_guard_msg_t));
+    if (m == NULL) {
+        return NGX_ERROR;
+    }
+
+    m->client = s->client;
+
+    if (wlcf->message.schema[dir]
+        || (s->client && (scopes || !wlcf->message.scope_default)))
+    {
+        ngx_memzero(&sc, sizeof(ngx_ws_guard_schema_conf_t));
+
+        sc.schema = wlcf->message.schema[dir];
+        sc.rules = scopes ? scopes->compiled : NULL;
+        sc.max_depth = wlcf->message.json_max_depth;
+
+        m->json = ngx_ws_guard_schema_state_create(&sc, err, sizeof(err));
+        if (m->json == NULL) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "ws_guard: message validator not created: %s",
+                          err);
+            return NGX_ERROR;
+        }
+
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            ngx_ws_guard_schema_state_free(m->json);
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_ws_guard_message_cleanup;
+        cln->data = m;
+    }
+
+    if (wlcf->message.deny[dir]) {
+        /* deny patterns see a whole text message, held up to the limit */
+        m->text_max = wlcf->max_message_size ? (size_t) wlcf->max_message_size
+                                             : 16 * 1024 * 1024;
+    }
+
+    s->msg = m;
+
+    return NGX_OK;
+}
+
+
+/* a span of the unmasked payload of a text message */
+
+ngx_int_t
+ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s, u_char *p,
+    size_t len, ngx_http_ws_guard_verdict_t *v)
+{
+    size_t                    size;
+    u_char                   *text;
+    ngx_http_ws_guard_msg_t  *m;
+
+    m = s->msg;
+
+    if (m == NULL || m->failed) {
+        return NGX_OK;
+    }
+
+    m->active = 1;
+
+    if (m->json && ngx_ws_guard_schema_feed(m->json, p, len)
+                   == NGX_WS_GUARD_ERROR)
+    {
+        m->failed = 1;
+        v->action = NGX_HTTP_WS_GUARD_CLOSE;
+        v->code = ngx_ws_guard_schema_close_code(m->json);
+        v->reason = ngx_ws_guard_schema_reason(m->json);
+        v->kind = (v->code == NGX_WS_GUARD_CLOSE_INVALID_DATA) ? "json"
+                                                               : "schema";
+        return NGX_ERROR;
+    }
+
+    if (m->text_max) {
+        if (len > m->text_max - m->text_len) {
+            m->failed = 1;
+            v->action = NGX_HTTP_WS_GUARD_CLOSE;
+            v->code = NGX_WS_GUARD_CLOSE_TOO_BIG;
+            v->reason = "message too big";
+            v->kind = "size";
+            return NGX_ERROR;
+        }
+
+        if (len > m->text_cap - m->text_len) {
+            /*
+             * grows by doubling, only when a message is longer than any
+             * before on this connection, up to the message size limit
+             */
+            size = ngx_max(m->text_cap * 2, m->text_len + len);
+            size = ngx_max(size, 4096);
+            size = ngx_min(size, m->text_max);
+
+            text = ngx_pnalloc(s->wc->request->pool, size);
+            if (text == NULL) {
+                return NGX_ERROR;
+            }
+
+            if (m->text_len) {
+                ngx_memcpy(text, m->text, m->text_len);
+            }
+
+            if (m->text) {
+                ngx_pfree(s->wc->request->pool, m->text);
+            }
+
+            m->text = text;
+            m->text_cap = size;
+        }
+
+        ngx_memcpy(m->text + m->text_len, p, len);
+        m->text_len += len;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the end of a text message: the verdict, before its last bytes go */
+
+ngx_int_t
+ngx_http_ws_guard_message_end(ngx_http_ws_guard_side_t *s,
+    ngx_http_ws_guard_verdict_t *v)
+{
+    ngx_int_t                      rc;
+    ngx_str_t                      text;
+    ngx_uint_t                     i;
+    ngx_regex_t                  **re;
+    ngx_http_request_t            *r;
+    ngx_http_ws_guard_msg_t       *m;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    m = s->msg;
+
+    if (m == NULL) {
+        return NGX_OK;
+    }
+
+    rc = NGX_OK;
+
+    if (m->failed) {
+        goto done;
+    }
+
+    if (m->json) {
+        if (ngx_ws_guard_schema_finish(m->json) == NGX_WS_GUARD_ERROR) {
+            v->action = NGX_HTTP_WS_GUARD_CLOSE;
+            v->code = ngx_ws_guard_schema_close_code(m->json);
+            v->reason = ngx_ws_guard_schema_reason(m->json);
+            v->kind = (v->code == NGX_WS_GUARD_CLOSE_INVALID_DATA) ? "json"
+                                                                   : "schema";
+            rc = NGX_ERROR;
+            goto done;
+        }
+
+        if (m->client && ngx_http_ws_guard_message_scope_check(s, v)
+                         != NGX_OK)
+        {
+            rc = NGX_ERROR;
+            goto done;
+        }
+    }
+
+    if (m->text_max) {
+        r = s->wc->request;
+        wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+        text.data = m->text;
+        text.len = m->text_len;
+
+        re = wlcf->message.deny[m->client ? 0 : 1]->elts;
+
+        for (i = 0; i < wlcf->message.deny[m->client ? 0 : 1]->nelts; i++) {
+            rc = ngx_regex_exec(re[i], &text, NULL, 0);
+
+            if (rc == NGX_REGEX_NO_MATCHED) {
+                rc = NGX_OK;
+                continue;
+            }
+
+            if (rc < 0) {
+                ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                              ngx_regex_exec_n " failed: %i", rc);
+            }
+
+            /* a match, or a pattern that could not be run: refused */
+
+            v->action = NGX_HTTP_WS_GUARD_CLOSE;
+            v->code = NGX_WS_GUARD_CLOSE_POLICY;
+            v->reason = "denied pattern";
+            v->kind = "pattern";
+            rc = NGX_ERROR;
+            goto done;
+        }
+    }
+
+done:
+
+    if (m->json) {
+        ngx_ws_guard_schema_reset(m->json);
+    }
+
+    m->text_len = 0;
+    m->failed = 0;
+    m->active = 0;
+
+    return rc;
+}
+
+
+/* a message violated: what is left of it is ignored until its end */
+
+void
+ngx_http_ws_guard_message_abort(ngx_http_ws_guard_side_t *s)
+{
+    ngx_http_ws_guard_msg_t  *m;
+
+    m = s->msg;
+
+    if (m == NULL) {
+        return;
+    }
+
+    m->failed = 1;
+}
+
+
+static ngx_int_t
+ngx_http_ws_guard_message_scope_check(ngx_http_ws_guard_side_t *s,
+    ngx_http_ws_guard_verdict_t *v)
+{
+    ngx_uint_t                       i, named;
+    ngx_http_request_t              *r;
+    ngx_http_ws_guard_scopes_t      *scopes;
+    ngx_http_ws_guard_scope_rule_t  *rule;
+    ngx_http_ws_guard_loc_conf_t    *wlcf;
+
+    r = s->wc->request;
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    if (wlcf->message.scopes == NULL) {
+        if (wlcf->message.scope_default) {
+            return NGX_OK;
+        }
+
+        goto denied;
+    }
+
+    scopes = wlcf->message.scopes->elts;
+    rule = scopes->rules.elts;
+    named = 0;
+
+    for (i = 0; i < scopes->rules.nelts; i++) {
+
+        if (!ngx_ws_guard_schema_matched(s->msg->json, i)) {
+            continue;
+        }
+
+        named = 1;
+
+        if (ngx_http_ws_guard_token_has_scope(r, &rule[i].scope) != NGX_OK) {
+            v->action = NGX_HTTP_WS_GUARD_CLOSE;
+            v->code = NGX_WS_GUARD_CLOSE_POLICY;
+            v->reason = "insufficient scope";
+            v->kind = "scope";
+
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "ws_guard: message at \"%V\" needs scope \"%V\"",
+                           &rule[i].pointer, &rule[i].scope);
+            return NGX_ERROR;
+        }
+    }
+
+    if (named || wlcf->message.scope_default) {
+        return NGX_OK;
+    }
+
+denied:
+
+    v->action = NGX_HTTP_WS_GUARD_CLOSE;
+    v->code = NGX_WS_GUARD_CLOSE_POLICY;
+    v->reason = "message not allowed";
+    v->kind = "scope";
+
+    return NGX_ERROR;
+}
+
+
+/* whether the handshake token's scope (string) or scp (string or array)
+ * names the scope */
+
+static ngx_int_t
+ngx_http_ws_guard_token_has_scope(ngx_http_request_t *r, ngx_str_t *scope)
+{
+    u_char                   *p, *end, *start;
+    ngx_uint_t                i;
+    ngx_ws_guard_jwt_str_t    value;
+    ngx_http_ws_guard_ctx_t  *ctx;
+    static const char        *claims[] = { "scope", "scp" };
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
+
+    if (ctx == NULL || ctx->token == NULL) {
+        return NGX_DECLINED;
+    }
+
+    for (i = 0; i < 2; i++) {
+        if (ngx_ws_guard_jwt_claim(ctx->token, (const u_char *) claims[i],
+                                   ngx_strlen(claims[i]), &value)
+            != NGX_WS_GUARD_OK)
+        {
+            continue;
+        }
+
+        /* "scope" is space-separated; an "scp" array comes comma-joined */
+
+        p = value.data;
+        end = p + value.len;
+
+        while (p < end) {
+            while (p < end && (*p == ' ' || *p == ',')) {
+                p++;
+            }
+
+            start = p;
+
+            while (p < end && *p != ' ' && *p != ',') {
+                p++;
+            }
+
+            if ((size_t) (p - start) == scope->len
+                && ngx_strncmp(start, scope->data, scope->len) == 0)
+            {
+                return NGX_OK;
+            }
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_http_ws_guard_message_cleanup(void *data)
+{
+    ngx_http_ws_guard_msg_t  *m = data;
+
+    if (m->json) {
+        ngx_ws_guard_schema_state_free(m->json);
+        m->json = NULL;
+    }
+}
 
 
 void
@@ -34,72 +462,349 @@ ngx_http_ws_guard_message_merge_conf(ngx_conf_t *cf,
     ngx_http_ws_guard_message_conf_t *prev,
     ngx_http_ws_guard_message_conf_t *conf)
 {
+    char                             err[NGX_MAX_CONF_ERRSTR];
+    ngx_uint_t                       i;
+    ngx_pool_cleanup_t              *cln;
+    ngx_ws_guard_schema_rule_t      *rules;
+    ngx_http_ws_guard_scopes_t      *scopes;
+    ngx_http_ws_guard_scope_rule_t  *rule;
+
     ngx_conf_merge_ptr_value(conf->schema[0], prev->schema[0], NULL);
     ngx_conf_merge_ptr_value(conf->schema[1], prev->schema[1], NULL);
     ngx_conf_merge_str_value(conf->schema_file[0], prev->schema_file[0], "");
     ngx_conf_merge_str_value(conf->schema_file[1], prev->schema_file[1], "");
-    ngx_conf_merge_uint_value(conf->json_max_depth, prev->json_max_depth, 32);
+    ngx_conf_merge_uint_value(conf->json_max_depth, prev->json_max_depth,
+                              NGX_WS_GUARD_SCHEMA_MAX_DEPTH);
     ngx_conf_merge_uint_value(conf->inspect, prev->inspect,
                               NGX_HTTP_WS_GUARD_INSPECT_STREAM);
     ngx_conf_merge_uint_value(conf->violation, prev->violation,
                               NGX_HTTP_WS_GUARD_VIOLATION_CLOSE);
-    ngx_conf_merge_ptr_value(conf->scopes, prev->scopes, NULL);
     ngx_conf_merge_uint_value(conf->scope_default, prev->scope_default, 1);
     ngx_conf_merge_ptr_value(conf->deny[0], prev->deny[0], NULL);
     ngx_conf_merge_ptr_value(conf->deny[1], prev->deny[1], NULL);
+
+    if (conf->json_max_depth == 0 || conf->json_max_depth > 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"ws_guard_json_max_depth\" %ui, "
+                           "it must be 1 to 1024", conf->json_max_depth);
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->scopes == NGX_CONF_UNSET_PTR) {
+        conf->scopes = (prev->scopes == NGX_CONF_UNSET_PTR) ? NULL
+                                                           : prev->scopes;
+        return NGX_CONF_OK;
+    }
+
+    /* this level has its own rules: compile them for the pointer matcher */
+
+    scopes = conf->scopes->elts;
+
+    if (scopes->compiled) {
+        return NGX_CONF_OK;
+    }
+
+    rules = ngx_pcalloc(cf->pool, scopes->rules.nelts
+                                  * sizeof(ngx_ws_guard_schema_rule_t));
+    if (rules == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rule = scopes->rules.elts;
+
+    for (i = 0; i < scopes->rules.nelts; i++) {
+        rules[i].pointer = rule[i].pointer.data;
+        rules[i].pointer_len = rule[i].pointer.len;
+        rules[i].value = rule[i].value.data;
+        rules[i].value_len = rule[i].value.len;
+        rules[i].value_json = rule[i].value_json;
+    }
+
+    scopes->compiled = ngx_ws_guard_schema_rules_compile(rules,
+                                                         scopes->rules.nelts,
+                                                         err, sizeof(err));
+    if (scopes->compiled == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid \"ws_guard_message_scope\": %s", err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_ws_guard_rules_cleanup;
+    cln->data = scopes->compiled;
 
     return NGX_CONF_OK;
 }
 
 
+/* ws_guard_schema client|server path; */
+
 char *
 ngx_http_ws_guard_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    return "is not supported yet";
+    ngx_http_ws_guard_loc_conf_t *wlcf = conf;
+
+    char                    err[NGX_MAX_CONF_ERRSTR];
+    u_char                 *buf;
+    size_t                  size;
+    ssize_t                 n;
+    ngx_str_t              *value, name;
+    ngx_uint_t              dir;
+    ngx_file_t              file;
+    ngx_file_info_t         fi;
+    ngx_pool_cleanup_t     *cln;
+    ngx_ws_guard_schema_t  *schema;
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "client") == 0) {
+        dir = 0;
+
+    } else if (ngx_strcmp(value[1].data, "server") == 0) {
+        dir = 1;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": "
+                           "\"client\" or \"server\" expected", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (wlcf->message.schema[dir] != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    name = value[2];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.name = name;
+    file.log = cf->log;
+
+    file.fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (file.fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(file.fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%V\" failed", &name);
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    size = (size_t) ngx_file_size(&fi);
+
+    if (size > 4 * 1024 * 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "schema file \"%V\" is larger than 4m", &name);
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    buf = ngx_pnalloc(cf->temp_pool, size + 1);
+    if (buf == NULL) {
+        ngx_close_file(file.fd);
+        return NGX_CONF_ERROR;
+    }
+
+    n = ngx_read_file(&file, buf, size, 0);
+
+    ngx_close_file(file.fd);
+
+    if (n == NGX_ERROR || (size_t) n != size) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "cannot read schema file \"%V\"", &name);
+        return NGX_CONF_ERROR;
+    }
+
+    schema = ngx_ws_guard_schema_compile(buf, size, NULL, err, sizeof(err));
+
+    if (schema == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid schema file \"%V\": %s", &name, err);
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ngx_ws_guard_schema_free(schema);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_ws_guard_schema_cleanup;
+    cln->data = schema;
+
+    wlcf->message.schema[dir] = schema;
+    wlcf->message.schema_file[dir] = name;
+
+    return NGX_CONF_OK;
 }
 
+
+/* ws_guard_message_scope client pointer value scope; */
 
 char *
 ngx_http_ws_guard_message_scope(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    return "is not supported yet";
+    ngx_http_ws_guard_loc_conf_t *wlcf = conf;
+
+    ngx_str_t                       *value;
+    ngx_http_ws_guard_scopes_t      *scopes;
+    ngx_http_ws_guard_scope_rule_t  *rule;
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "client") != 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": only \"client\" "
+                           "messages are authorized by scope", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (value[2].len && value[2].data[0] != '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": a JSON pointer "
+                           "starts with \"/\"", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (value[4].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"\": empty scope");
+        return NGX_CONF_ERROR;
+    }
+
+    if (wlcf->message.scopes == NGX_CONF_UNSET_PTR) {
+        wlcf->message.scopes = ngx_array_create(cf->pool, 1,
+                                          sizeof(ngx_http_ws_guard_scopes_t));
+        if (wlcf->message.scopes == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        scopes = ngx_array_push(wlcf->message.scopes);
+        if (scopes == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(scopes, sizeof(ngx_http_ws_guard_scopes_t));
+
+        if (ngx_array_init(&scopes->rules, cf->pool, 4,
+                           sizeof(ngx_http_ws_guard_scope_rule_t))
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    scopes = wlcf->message.scopes->elts;
+
+    rule = ngx_array_push(&scopes->rules);
+    if (rule == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(rule, sizeof(ngx_http_ws_guard_scope_rule_t));
+
+    rule->pointer = value[2];
+    rule->value = value[3];
+    rule->scope = value[4];
+
+    if (value[3].len >= sizeof(NGX_HTTP_WS_GUARD_JSON_PREFIX) - 1
+        && ngx_strncmp(value[3].data, NGX_HTTP_WS_GUARD_JSON_PREFIX,
+                       sizeof(NGX_HTTP_WS_GUARD_JSON_PREFIX) - 1) == 0)
+    {
+        rule->value.data += sizeof(NGX_HTTP_WS_GUARD_JSON_PREFIX) - 1;
+        rule->value.len -= sizeof(NGX_HTTP_WS_GUARD_JSON_PREFIX) - 1;
+        rule->value_json = 1;
+    }
+
+    return NGX_CONF_OK;
 }
 
+
+/* ws_guard_deny_pattern client|server regex; */
 
 char *
 ngx_http_ws_guard_deny_pattern(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)
 {
-    return "is not supported yet";
+    ngx_http_ws_guard_loc_conf_t *wlcf = conf;
+
+    u_char                errstr[NGX_MAX_CONF_ERRSTR];
+    ngx_str_t            *value;
+    ngx_uint_t            dir;
+    ngx_regex_t         **re;
+    ngx_regex_compile_t   rc;
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "client") == 0) {
+        dir = 0;
+
+    } else if (ngx_strcmp(value[1].data, "server") == 0) {
+        dir = 1;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": "
+                           "\"client\" or \"server\" expected", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&rc, sizeof(ngx_regex_compile_t));
+
+    rc.pattern = value[2];
+    rc.pool = cf->pool;
+    rc.err.len = NGX_MAX_CONF_ERRSTR;
+    rc.err.data = errstr;
+
+    if (ngx_regex_compile(&rc) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": %V", &value[2], &rc.err);
+        return NGX_CONF_ERROR;
+    }
+
+    if (wlcf->message.deny[dir] == NGX_CONF_UNSET_PTR) {
+        wlcf->message.deny[dir] = ngx_array_create(cf->pool, 2,
+                                                   sizeof(ngx_regex_t *));
+        if (wlcf->message.deny[dir] == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    re = ngx_array_push(wlcf->message.deny[dir]);
+    if (re == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *re = rc.regex;
+
+    return NGX_CONF_OK;
 }
 
 
-ngx_int_t
-ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
+static void
+ngx_http_ws_guard_schema_cleanup(void *data)
 {
-    return NGX_OK;
+    ngx_ws_guard_schema_free(data);
 }
 
 
-ngx_int_t
-ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s, u_char *p,
-    size_t len, ngx_http_ws_guard_verdict_t *v)
+static void
+ngx_http_ws_guard_rules_cleanup(void *data)
 {
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_ws_guard_message_end(ngx_http_ws_guard_side_t *s,
-    ngx_http_ws_guard_verdict_t *v)
-{
-    return NGX_OK;
-}
-
-
-void
-ngx_http_ws_guard_message_abort(ngx_http_ws_guard_side_t *s)
-{
+    ngx_ws_guard_schema_rules_free(data);
 }

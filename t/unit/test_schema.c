@@ -1,0 +1,1257 @@
+
+/*
+ * Copyright (C) ngx_ws_guard authors
+ *
+ * Unit tests of the streaming JSON Schema validator: compilation errors,
+ * verdicts and reasons, independence from the chunking, limits and the
+ * memory they bound, reuse of a state across messages, the pointer rules.
+ */
+
+
+#include "ngx_ws_guard_schema.h"
+#include "unit.h"
+
+
+/* an allocator that counts, to check the state's own accounting */
+typedef struct {
+    size_t  cur;
+    size_t  peak;
+    size_t  count;
+} test_counter_t;
+
+
+typedef struct {
+    int     rc;
+    int     code;
+    char    reason[NGX_WS_GUARD_SCHEMA_REASON_MAX + 1];
+} test_verdict_t;
+
+
+static void *test_alloc(void *data, size_t size);
+static void test_free(void *data, void *p);
+static ngx_ws_guard_schema_t *test_compile(const char *json);
+static ngx_ws_guard_schema_state_t *test_state(ngx_ws_guard_schema_t *s,
+    ngx_ws_guard_schema_rules_t *rules, size_t max_depth, size_t max_string,
+    size_t max_keys);
+static void test_run(ngx_ws_guard_schema_state_t *st, const char *msg,
+    size_t len, size_t piece, test_verdict_t *v);
+static int test_check(ngx_ws_guard_schema_state_t *st, const char *msg,
+    int code, const char *reason);
+static void test_compile_errors(void);
+static void test_verdicts(void);
+static void test_chunking(void);
+static void test_numbers(void);
+static void test_equality(void);
+static void test_limits(void);
+static void test_memory(void);
+static void test_reuse(void);
+static void test_rules(void);
+static void test_misc(void);
+
+
+static void *
+test_alloc(void *data, size_t size)
+{
+    test_counter_t  *c = data;
+
+    size_t  *p;
+
+    p = malloc(size + 16);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    p[0] = size;
+    c->cur += size;
+    c->count++;
+
+    if (c->cur > c->peak) {
+        c->peak = c->cur;
+    }
+
+    return (char *) p + 16;
+}
+
+
+static void
+test_free(void *data, void *p)
+{
+    test_counter_t  *c = data;
+
+    size_t  *b;
+
+    if (p == NULL) {
+        return;
+    }
+
+    b = (size_t *) ((char *) p - 16);
+    c->cur -= b[0];
+    free(b);
+}
+
+
+static ngx_ws_guard_schema_t *
+test_compile(const char *json)
+{
+    char                    err[256];
+    ngx_ws_guard_schema_t  *s;
+
+    s = ngx_ws_guard_schema_compile((const unsigned char *) json,
+                                    strlen(json), NULL, err, sizeof(err));
+    if (s == NULL) {
+        fprintf(stderr, "compile %s: %s\n", json, err);
+    }
+
+    return s;
+}
+
+
+static ngx_ws_guard_schema_state_t *
+test_state(ngx_ws_guard_schema_t *s, ngx_ws_guard_schema_rules_t *rules,
+    size_t max_depth, size_t max_string, size_t max_keys)
+{
+    char                          err[256];
+    ngx_ws_guard_schema_conf_t    conf;
+    ngx_ws_guard_schema_state_t  *st;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.schema = s;
+    conf.rules = rules;
+    conf.max_depth = max_depth;
+    conf.max_string = max_string;
+    conf.max_keys = max_keys;
+
+    st = ngx_ws_guard_schema_state_create(&conf, err, sizeof(err));
+    if (st == NULL) {
+        fprintf(stderr, "state: %s\n", err);
+    }
+
+    return st;
+}
+
+
+/* piece 0: whole */
+
+static void
+test_run(ngx_ws_guard_schema_state_t *st, const char *msg, size_t len,
+    size_t piece, test_verdict_t *v)
+{
+    int     rc;
+    size_t  off, n;
+
+    ngx_ws_guard_schema_reset(st);
+
+    rc = NGX_WS_GUARD_AGAIN;
+
+    for (off = 0; off < len && rc == NGX_WS_GUARD_AGAIN; off += n) {
+        n = (piece == 0 || len - off < piece) ? len - off : piece;
+        rc = ngx_ws_guard_schema_feed(st, (const unsigned char *) msg + off,
+                                      n);
+    }
+
+    if (rc == NGX_WS_GUARD_AGAIN) {
+        rc = ngx_ws_guard_schema_finish(st);
+    }
+
+    v->rc = rc;
+    v->code = ngx_ws_guard_schema_close_code(st);
+    snprintf(v->reason, sizeof(v->reason), "%s",
+             ngx_ws_guard_schema_reason(st));
+}
+
+
+/*
+ * The message whole, in 1-byte pieces and in pieces of 2, 3, 5, 7 and 64
+ * bytes must all give code (0: valid) and reason (NULL: any).
+ */
+
+static int
+test_check(ngx_ws_guard_schema_state_t *st, const char *msg, int code,
+    const char *reason)
+{
+    int              ok;
+    size_t           i, len;
+    test_verdict_t   whole, v;
+
+    static const size_t  pieces[] = { 1, 2, 3, 5, 7, 64 };
+
+    len = strlen(msg);
+    test_run(st, msg, len, 0, &whole);
+
+    ok = (whole.rc == (code ? NGX_WS_GUARD_ERROR : NGX_WS_GUARD_OK))
+         && whole.code == code
+         && (reason == NULL || strcmp(whole.reason, reason) == 0);
+
+    if (!ok) {
+        fprintf(stderr, "message %s: got %d \"%s\", expected %d \"%s\"\n",
+                msg, whole.code, whole.reason, code, reason ? reason : "");
+    }
+
+    for (i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+        test_run(st, msg, len, pieces[i], &v);
+
+        if (v.rc != whole.rc || v.code != whole.code
+            || strcmp(v.reason, whole.reason) != 0)
+        {
+            fprintf(stderr, "message %s in pieces of %zu: %d \"%s\", whole: "
+                    "%d \"%s\"\n", msg, pieces[i], v.code, v.reason,
+                    whole.code, whole.reason);
+            ok = 0;
+        }
+    }
+
+    return ok;
+}
+
+
+static void
+test_compile_errors(void)
+{
+    char                    err[256];
+    size_t                  i;
+    ngx_ws_guard_schema_t  *s;
+
+    static const struct {
+        const char  *schema;
+        const char  *error;
+    } cases[] = {
+        { "{\"properties\":{\"a\":{\"unevaluatedProperties\":false}}}",
+          "unsupported keyword \"unevaluatedProperties\" at /properties/a" },
+        { "{\"foo\":1}", "unsupported keyword \"foo\" at (root)" },
+        { "{\"items\":{\"definitions\":{}}}",
+          "unsupported keyword \"definitions\" at /items" },
+        { "{\"allOf\":[{},{\"$dynamicRef\":\"#x\"}]}",
+          "unsupported keyword \"$dynamicRef\" at /allOf/1" },
+        { "{\"$defs\":{\"a/b\":{\"dependentSchemas\":{}}}}",
+          "unsupported keyword \"dependentSchemas\" at /$defs/a~1b" },
+        { "{\"minLength\":-1}",
+          "invalid value of \"minLength\" at (root): must be a non-negative "
+          "integer" },
+        { "{\"maxItems\":1.5}",
+          "invalid value of \"maxItems\" at (root): must be a non-negative "
+          "integer" },
+        { "{\"type\":\"foo\"}", NULL },
+        { "{\"type\":[\"string\",\"string\"]}", NULL },
+        { "{\"required\":\"a\"}", NULL },
+        { "{\"required\":[\"a\",\"a\"]}", NULL },
+        { "{\"multipleOf\":0}", NULL },
+        { "{\"minimum\":\"1\"}", NULL },
+        { "{\"items\":[{}]}", NULL },
+        { "{\"anyOf\":[]}", NULL },
+        { "{\"properties\":{\"a\":1}}",
+          "schema at /properties/a is not an object or a boolean" },
+        { "{\"pattern\":\"(\"}", NULL },
+        { "{\"patternProperties\":{\"[\":{}}}", NULL },
+        { "{\"uniqueItems\":1}", NULL },
+        { "{\"$ref\":\"http://example.com/s.json\"}", NULL },
+        { "{\"$ref\":\"#/$defs/missing\"}",
+          "unresolvable \"$ref\" \"#/$defs/missing\" at (root)" },
+        { "{\"$ref\":\"#nope\"}", NULL },
+        { "{\"$ref\":\"#\"}",
+          "\"$ref\" cycle at (root): the schema applies itself to the same "
+          "value" },
+        { "{\"$defs\":{\"a\":{\"allOf\":[{\"$ref\":\"#/$defs/b\"}]},"
+          "\"b\":{\"not\":{\"$ref\":\"#/$defs/a\"}}}}", NULL },
+        { "{\"properties\":{\"a\":{\"$id\":\"http://x/y\"}}}",
+          "\"$id\" at /properties/a: \"$id\" is supported at the schema root "
+          "only" },
+        { "{\"$schema\":\"http://json-schema.org/draft-07/schema#\"}", NULL },
+        { "{\"title\":1}", NULL },
+        { "{\"type\":\"string\"", NULL },
+        { "[]", "schema at (root) is not an object or a boolean" },
+        { "{} {}", NULL },
+        { "", NULL }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        err[0] = '\0';
+        s = ngx_ws_guard_schema_compile((const unsigned char *)
+                                        cases[i].schema,
+                                        strlen(cases[i].schema), NULL, err,
+                                        sizeof(err));
+        CHECK(s == NULL);
+        CHECK(err[0] != '\0');
+
+        if (cases[i].error && strcmp(err, cases[i].error) != 0) {
+            fprintf(stderr, "schema %s: \"%s\", expected \"%s\"\n",
+                    cases[i].schema, err, cases[i].error);
+            CHECK(0);
+        }
+
+        ngx_ws_guard_schema_free(s);
+    }
+
+    /* what is accepted: annotations, $id at the root, local references */
+
+    s = test_compile("{\"$schema\":\"https://json-schema.org/draft/2020-12/"
+                     "schema\",\"$id\":\"urn:example:a\",\"title\":\"t\","
+                     "\"description\":\"d\",\"default\":{},\"examples\":[1],"
+                     "\"$comment\":\"c\",\"format\":\"email\","
+                     "\"deprecated\":false,\"readOnly\":true,"
+                     "\"writeOnly\":false,\"contentMediaType\":\"text/plain\","
+                     "\"contentEncoding\":\"base64\",\"$anchor\":\"top\","
+                     "\"properties\":{\"a\":{\"$ref\":\"#/$defs/x\"},"
+                     "\"b\":{\"$ref\":\"urn:example:a#/$defs/x\"},"
+                     "\"c\":{\"$ref\":\"#top\"}},"
+                     "\"$defs\":{\"x\":{\"type\":\"integer\"}}}");
+    CHECK(s != NULL);
+    ngx_ws_guard_schema_free(s);
+
+    /* recursion through an applicator is not a cycle */
+
+    s = test_compile("{\"properties\":{\"next\":{\"$ref\":\"#\"}}}");
+    CHECK(s != NULL);
+    ngx_ws_guard_schema_free(s);
+
+    ngx_ws_guard_schema_free(NULL);
+}
+
+
+static void
+test_verdicts(void)
+{
+    ngx_ws_guard_schema_t        *s;
+    ngx_ws_guard_schema_state_t  *st;
+
+    s = test_compile("{\"type\":\"object\",\"required\":[\"type\",\"items\"],"
+                     "\"properties\":{"
+                     "\"type\":{\"enum\":[\"order\",\"quote\"]},"
+                     "\"items\":{\"type\":\"array\",\"maxItems\":5,"
+                     "\"items\":{\"type\":\"object\",\"required\":[\"price\"],"
+                     "\"properties\":{\"price\":{\"type\":\"number\","
+                     "\"minimum\":0},\"sku\":{\"type\":\"string\","
+                     "\"pattern\":\"^[A-Z]{3}-[0-9]+$\"}},"
+                     "\"additionalProperties\":false}},"
+                     "\"note\":{\"type\":\"string\",\"maxLength\":4},"
+                     "\"a/b\":{\"const\":1}},"
+                     "\"propertyNames\":{\"maxLength\":8}}");
+    CHECK(s != NULL);
+
+    st = test_state(s, NULL, 0, 0, 0);
+    CHECK(st != NULL);
+
+    if (s == NULL || st == NULL) {
+        ngx_ws_guard_schema_free(s);
+        return;
+    }
+
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[]}", 0, NULL));
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[{\"price\":1},"
+                     "{\"price\":2.5,\"sku\":\"ABC-12\"}]}", 0, NULL));
+    CHECK(test_check(st, " {\"items\":[],\"type\":\"quote\"}\r\n\t", 0,
+                     NULL));
+
+    /* violations: 1008, the pointer in the message and the keyword */
+
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[{\"price\":1},"
+                     "{\"price\":2},{\"price\":3},{\"price\":-1}]}",
+                     1008, "/items/3/price: minimum"));
+    CHECK(test_check(st, "{\"type\":\"sale\",\"items\":[]}", 1008,
+                     "/type: enum"));
+    CHECK(test_check(st, "{\"type\":\"order\"}", 1008, "(root): required"));
+    CHECK(test_check(st, "[]", 1008, "(root): type"));
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[{\"price\":1,"
+                     "\"x\":2}]}", 1008, "/items/0/x: additionalProperties"));
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[{\"price\":1,"
+                     "\"sku\":\"abc-1\"}]}", 1008, "/items/0/sku: pattern"));
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[{},{},{},{},{},{}]}",
+                     1008, "/items/0: required"));
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[{\"price\":1},"
+                     "{\"price\":1},{\"price\":1},{\"price\":1},{\"price\":1},"
+                     "{\"price\":1}]}", 1008, "/items: maxItems"));
+    CHECK(test_check(st, "{\"note\":\"h\xc3\xa9llo\"}", 1008,
+                     "/note: maxLength"));
+    CHECK(test_check(st, "{\"note\":\"h\xc3\xa9ll\",\"type\":\"order\","
+                     "\"items\":[]}", 0, NULL));
+    CHECK(test_check(st, "{\"a/b\":2}", 1008, "/a~1b: const"));
+    CHECK(test_check(st, "{\"a/b\":1.0,\"type\":\"order\",\"items\":[]}", 0,
+                     NULL));
+    CHECK(test_check(st, "{\"averylongname\":1}", 1008,
+                     "/averylongname: propertyNames"));
+
+    /* malformed: 1007 */
+
+    CHECK(test_check(st, "", 1007, "(root): invalid JSON: empty message"));
+    CHECK(test_check(st, "  \n", 1007, NULL));
+    CHECK(test_check(st, "{\"type\":", 1007,
+                     "/type: invalid JSON: message ends inside a value"));
+    CHECK(test_check(st, "{\"type\":\"ord", 1007, NULL));
+    CHECK(test_check(st, "{\"type\" 1}", 1007, NULL));
+    CHECK(test_check(st, "{\"type\":tru}", 1007, NULL));
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[]} {}", 1007,
+                     "(root): invalid JSON: data after the value"));
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[]}x", 1007, NULL));
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[]}]", 1007, NULL));
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[],\"x\":01}", 1007,
+                     NULL));
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[01]}", 1008,
+                     "/items/0: type"));
+    CHECK(test_check(st, "{\"type\":\"\x01\"}", 1007, NULL));
+    CHECK(test_check(st, "{\"type\":\"\\q\"}", 1007, NULL));
+    CHECK(test_check(st, "{/* c */}", 1007, NULL));
+
+    /* the first failure wins, in stream order */
+
+    CHECK(test_check(st, "{\"type\":\"sale\",\"items\":[}", 1008,
+                     "/type: enum"));
+    CHECK(test_check(st, "{\"type\":\"order\",\"items\":[}", 1007, NULL));
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    /* applicators that branch: the reason names them */
+
+    s = test_compile("{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"integer\","
+                     "\"minimum\":10}],\"not\":{\"const\":\"x\"},"
+                     "\"if\":{\"type\":\"string\"},"
+                     "\"then\":{\"minLength\":2},\"else\":{\"maximum\":100}}");
+    st = test_state(s, NULL, 0, 0, 0);
+
+    if (s && st) {
+        CHECK(test_check(st, "\"ab\"", 0, NULL));
+        CHECK(test_check(st, "50", 0, NULL));
+        CHECK(test_check(st, "\"x\"", 1008, "(root): then"));
+        CHECK(test_check(st, "\"xx\"", 0, NULL));
+        CHECK(test_check(st, "\"y\"", 1008, "(root): then"));
+        CHECK(test_check(st, "500", 1008, "(root): else"));
+        CHECK(test_check(st, "5", 1008, "(root): anyOf"));
+        CHECK(test_check(st, "{\"a\":[1,2,3]}", 1008, "(root): anyOf"));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    s = test_compile("{\"oneOf\":[{\"multipleOf\":3},{\"multipleOf\":5}]}");
+    st = test_state(s, NULL, 0, 0, 0);
+
+    if (s && st) {
+        CHECK(test_check(st, "9", 0, NULL));
+        CHECK(test_check(st, "15", 1008, "(root): oneOf"));
+        CHECK(test_check(st, "7", 1008, "(root): oneOf"));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    /* recursion, contains, dependentRequired, boolean schemas */
+
+    s = test_compile("{\"$defs\":{\"node\":{\"type\":\"object\","
+                     "\"properties\":{\"v\":{\"type\":\"integer\"},"
+                     "\"kids\":{\"type\":\"array\","
+                     "\"items\":{\"$ref\":\"#/$defs/node\"}}},"
+                     "\"dependentRequired\":{\"kids\":[\"v\"]}}},"
+                     "\"$ref\":\"#/$defs/node\"}");
+    st = test_state(s, NULL, 0, 0, 0);
+
+    if (s && st) {
+        CHECK(test_check(st, "{\"v\":1,\"kids\":[{\"v\":2,\"kids\":[{\"v\":3}"
+                         "]},{}]}", 0, NULL));
+        CHECK(test_check(st, "{\"v\":1,\"kids\":[{\"v\":2,\"kids\":[{\"v\":"
+                         "\"3\"}]}]}", 1008, "/kids/0/kids/0/v: type"));
+        CHECK(test_check(st, "{\"v\":1,\"kids\":[{\"kids\":[]}]}", 1008,
+                         "/kids/0: dependentRequired"));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    s = test_compile("{\"contains\":{\"const\":\"x\"},\"minContains\":2,"
+                     "\"maxContains\":3,\"prefixItems\":[true,false],"
+                     "\"items\":{\"type\":\"string\"}}");
+    st = test_state(s, NULL, 0, 0, 0);
+
+    if (s && st) {
+        CHECK(test_check(st, "[\"x\"]", 1008, "(root): minContains"));
+        CHECK(test_check(st, "[\"x\",\"x\"]", 1008, "/1: prefixItems"));
+        CHECK(test_check(st, "[1]", 1008, "(root): minContains"));
+        CHECK(test_check(st, "[1]", 1008, NULL));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    s = test_compile("{\"contains\":{\"const\":\"x\"},\"maxContains\":1,"
+                     "\"items\":{\"type\":\"string\"}}");
+    st = test_state(s, NULL, 0, 0, 0);
+
+    if (s && st) {
+        CHECK(test_check(st, "[\"a\",\"x\",\"b\"]", 0, NULL));
+        CHECK(test_check(st, "[\"a\",\"x\",\"x\"]", 1008,
+                         "(root): maxContains"));
+        CHECK(test_check(st, "[\"a\"]", 1008, "(root): contains"));
+        CHECK(test_check(st, "[\"a\",1]", 1008, "/1: type"));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    s = test_compile("false");
+    st = test_state(s, NULL, 0, 0, 0);
+
+    if (s && st) {
+        CHECK(test_check(st, "{}", 1008, "(root): false schema"));
+        CHECK(test_check(st, "{", 1008, "(root): false schema"));
+        CHECK(test_check(st, "{]", 1008, "(root): false schema"));
+        CHECK(test_check(st, "]", 1007, NULL));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+}
+
+
+/* the verdict and the reason never depend on the chunking */
+
+static void
+test_chunking(void)
+{
+    size_t                        i, piece;
+    test_verdict_t                whole, v;
+    ngx_ws_guard_schema_t        *s;
+    ngx_ws_guard_schema_state_t  *st;
+
+    static const char  *msgs[] = {
+        "{\"a\":[1,2,{\"b\":\"c\\u00e9\\\"\"}],\"d\":-12.5e-3}",
+        "12345678901234567890",
+        "-0.5",
+        "\"a string with \\\\ and \\n escapes\"",
+        "[true,false,null,[],{},\"\",0]",
+        "{\"a\":1,\"a\":2}",
+        "[1,2,3,4,5,6,7,8,9,10]",
+        "{\"k\":\"v\"}   ",
+        "{\"k\":\"v\"}  1",
+        "1 2",
+        "[1e400,1E-400,-0.0]",
+        "\"\xf0\x9f\x98\x80\"",
+        "nul",
+        "[1,]",
+        "{\"a\":{\"b\":{\"c\":{\"d\":[[[[\"deep\"]]]]}}}}",
+        "{\"x\":\"\\ud83d\\ude00\"}"
+    };
+
+    s = test_compile("{\"type\":[\"object\",\"array\",\"number\",\"string\"],"
+                     "\"items\":{\"not\":{\"type\":\"boolean\"}},"
+                     "\"properties\":{\"a\":{\"minItems\":3},"
+                     "\"d\":{\"exclusiveMaximum\":0}},"
+                     "\"maxLength\":30}");
+    st = test_state(s, NULL, 0, 0, 0);
+
+    if (s == NULL || st == NULL) {
+        CHECK(0);
+        ngx_ws_guard_schema_free(s);
+        return;
+    }
+
+    /* every piece size from 1 byte to the whole message */
+
+    for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+
+        test_run(st, msgs[i], strlen(msgs[i]), 0, &whole);
+
+        for (piece = 1; piece <= strlen(msgs[i]); piece++) {
+            test_run(st, msgs[i], strlen(msgs[i]), piece, &v);
+
+            if (v.rc != whole.rc || v.code != whole.code
+                || strcmp(v.reason, whole.reason) != 0)
+            {
+                fprintf(stderr, "%s: pieces of %zu: \"%s\", whole \"%s\"\n",
+                        msgs[i], piece, v.reason, whole.reason);
+                CHECK(0);
+                break;
+            }
+        }
+
+        CHECK(piece > strlen(msgs[i]));
+    }
+
+    CHECK(test_check(st, "[1,2,3]", 0, NULL));
+    CHECK(test_check(st, "[1,true]", 1008, "/1: not"));
+    CHECK(test_check(st, "{\"a\":[1,2,{\"b\":\"c\\u00e9\\\"\"}],"
+                     "\"d\":-12.5e-3}", 0, NULL));
+    CHECK(test_check(st, "{\"d\":0}", 1008, "/d: exclusiveMaximum"));
+    CHECK(test_check(st, "1 2", 1007,
+                     "(root): invalid JSON: data after the value"));
+    CHECK(test_check(st, "\"\\ud83d\\ude00\"", 0, NULL));
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+}
+
+
+static void
+test_numbers(void)
+{
+    size_t                        i;
+    char                          schema[256];
+    ngx_ws_guard_schema_t        *s;
+    ngx_ws_guard_schema_state_t  *st;
+
+    static const struct {
+        const char  *keywords;
+        const char  *value;
+        int          valid;
+    } cases[] = {
+        { "\"type\":\"integer\"", "1.0", 1 },
+        { "\"type\":\"integer\"", "1e2", 1 },
+        { "\"type\":\"integer\"", "1.5e1", 1 },
+        { "\"type\":\"integer\"", "1.25e1", 0 },
+        { "\"type\":\"integer\"", "-0.0", 1 },
+        { "\"type\":\"integer\"", "123456789012345678901234567890", 1 },
+        { "\"type\":\"integer\"", "1e-1", 0 },
+        { "\"multipleOf\":0.01", "0.07", 1 },
+        { "\"multipleOf\":0.01", "19.99", 1 },
+        { "\"multipleOf\":0.01", "0.075", 0 },
+        { "\"multipleOf\":0.1", "0.3", 1 },
+        { "\"multipleOf\":3", "123456789012345678901234567891", 0 },
+        { "\"multipleOf\":3", "123456789012345678901234567890", 1 },
+        { "\"multipleOf\":7", "7e300", 1 },
+        { "\"multipleOf\":1e-8", "12391239123", 1 },
+        { "\"multipleOf\":1.5", "4.5", 1 },
+        { "\"multipleOf\":1.5", "35", 0 },
+        { "\"multipleOf\":0.5", "1e308", 1 },
+        { "\"multipleOf\":1234567890123456789012", "2469135780246913578024",
+          1 },
+        { "\"maximum\":18446744073709551615", "18446744073709551616", 0 },
+        { "\"maximum\":18446744073709551615", "18446744073709551615.0", 1 },
+        { "\"minimum\":-1e-300", "-1e-301", 1 },
+        { "\"minimum\":-1e-300", "-2e-300", 0 },
+        { "\"exclusiveMinimum\":0", "0.0", 0 },
+        { "\"exclusiveMinimum\":0", "1e-999", 1 },
+        { "\"exclusiveMaximum\":1.1", "1.09999999999999999999", 1 },
+        { "\"exclusiveMaximum\":1.1", "1.10", 0 },
+        { "\"const\":100", "1e2", 1 },
+        { "\"const\":100", "100.0000000000000000001", 0 },
+        { "\"const\":0", "-0", 1 },
+        { "\"const\":0", "false", 0 },
+        { "\"enum\":[1,\"1\",true]", "1.0", 1 },
+        { "\"enum\":[1,\"1\",true]", "\"1\"", 1 },
+        { "\"enum\":[1,\"1\",true]", "2", 0 }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(schema, sizeof(schema), "{%s}", cases[i].keywords);
+
+        s = test_compile(schema);
+        st = test_state(s, NULL, 0, 0, 0);
+
+        if (s == NULL || st == NULL) {
+            CHECK(0);
+
+        } else if (!test_check(st, cases[i].value, cases[i].valid ? 0 : 1008,
+                               NULL))
+        {
+            fprintf(stderr, "  schema %s\n", schema);
+            CHECK(0);
+
+        } else {
+            CHECK(1);
+        }
+
+        ngx_ws_guard_schema_state_free(st);
+        ngx_ws_guard_schema_free(s);
+    }
+}
+
+
+static void
+test_equality(void)
+{
+    ngx_ws_guard_schema_t        *s;
+    ngx_ws_guard_schema_state_t  *st;
+
+    s = test_compile("{\"uniqueItems\":true}");
+    st = test_state(s, NULL, 0, 0, 0);
+
+    if (s && st) {
+        CHECK(test_check(st, "[1,2,3,\"1\",true,null,[1],{\"1\":1}]", 0,
+                         NULL));
+        CHECK(test_check(st, "[1,2,1.0]", 1008, "(root): uniqueItems"));
+        CHECK(test_check(st, "[{\"a\":1,\"b\":[2,3]},{\"b\":[2,3.0],"
+                         "\"a\":1}]", 1008, "(root): uniqueItems"));
+        CHECK(test_check(st, "[{\"a\":1,\"b\":[2,3]},{\"b\":[3,2],\"a\":1}]",
+                         0, NULL));
+        CHECK(test_check(st, "[[1,[2]],[1,[2]]]", 1008, NULL));
+        CHECK(test_check(st, "[{},[]]", 0, NULL));
+        CHECK(test_check(st, "[0,false]", 0, NULL));
+        CHECK(test_check(st, "[\"a\\u0000b\",\"a\"]", 0, NULL));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    s = test_compile("{\"properties\":{\"p\":{\"const\":{\"x\":[1,{\"y\":"
+                     "null}],\"z\":\"\"}}},\"items\":{\"enum\":[[1,2],"
+                     "{\"a\":true},\"s\"]}}");
+    st = test_state(s, NULL, 0, 0, 0);
+
+    if (s && st) {
+        CHECK(test_check(st, "{\"p\":{\"z\":\"\",\"x\":[1.0,{\"y\":null}]}}",
+                         0, NULL));
+        CHECK(test_check(st, "{\"p\":{\"z\":\"\",\"x\":[1,{\"y\":null}],"
+                         "\"w\":1}}", 1008, "/p: const"));
+        CHECK(test_check(st, "{\"p\":[]}", 1008, "/p: const"));
+        CHECK(test_check(st, "[[1,2],{\"a\":true},\"s\",[1.0,2]]", 0, NULL));
+        CHECK(test_check(st, "[[2,1]]", 1008, "/0: enum"));
+        CHECK(test_check(st, "[{\"a\":false}]", 1008, "/0: enum"));
+        CHECK(test_check(st, "[5]", 1008, "/0: enum"));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+}
+
+
+static void
+test_limits(void)
+{
+    ngx_ws_guard_schema_t        *s;
+    ngx_ws_guard_schema_state_t  *st;
+
+    s = test_compile("{}");
+    st = test_state(s, NULL, 3, 8, 3);
+
+    if (s == NULL || st == NULL) {
+        CHECK(0);
+        ngx_ws_guard_schema_free(s);
+        return;
+    }
+
+    /* depth */
+
+    CHECK(test_check(st, "[[[1]]]", 0, NULL));
+    CHECK(test_check(st, "[[[[1]]]]", 1008, "/0/0/0: nesting too deep"));
+    CHECK(test_check(st, "{\"a\":[{\"b\":1}]}", 0, NULL));
+    CHECK(test_check(st, "{\"a\":[{\"b\":{}}]}", 1008,
+                     "/a/0/b: nesting too deep"));
+    CHECK(test_check(st, "[1,[2,[3,[", 1008, "/1/1/1: nesting too deep"));
+
+    /* strings and numbers, counted as sent, before yajl sees them */
+
+    CHECK(test_check(st, "\"12345678\"", 0, NULL));
+    CHECK(test_check(st, "\"123456789\"", 1008, "(root): string too long"));
+    CHECK(test_check(st, "\"123456\\n\"", 0, NULL));
+    CHECK(test_check(st, "\"1234567\\n\"", 1008, NULL));
+    CHECK(test_check(st, "[\"ok\",\"far too long\"]", 1008,
+                     "/1: string too long"));
+    CHECK(test_check(st, "{\"a\":\"far too long\"}", 1008,
+                     "/a: string too long"));
+    CHECK(test_check(st, "{\"far too long\":1}", 1008,
+                     "(root): string too long"));
+    CHECK(test_check(st, "12345678", 0, NULL));
+    CHECK(test_check(st, "[-1.234567]", 1008, "/0: number too long"));
+    CHECK(test_check(st, "[1,2,123456789", 1008, "/2: number too long"));
+
+    /* a malformed byte before the limit comes first, in any chunking */
+
+    CHECK(test_check(st, "\"12\x01" "456789\"", 1007, NULL));
+    CHECK(test_check(st, "[1,,\"123456789\"]", 1007, NULL));
+
+    /* keys */
+
+    CHECK(test_check(st, "{\"a\":1,\"b\":2,\"c\":3}", 0, NULL));
+    CHECK(test_check(st, "{\"a\":1,\"b\":2,\"c\":3,\"d\":4}", 1008,
+                     "(root): too many keys"));
+    CHECK(test_check(st, "[{},{\"a\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4}}]",
+                     1008, "/1/a: too many keys"));
+
+    ngx_ws_guard_schema_state_free(st);
+
+    /* no schema at all: well-formedness and limits only */
+
+    st = test_state(NULL, NULL, 2, 0, 0);
+
+    if (st) {
+        CHECK(test_check(st, "[[\"anything\"]]", 0, NULL));
+        CHECK(test_check(st, "[[[]]]", 1008, NULL));
+        CHECK(test_check(st, "[", 1007, NULL));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+}
+
+
+/*
+ * A 1 MiB string with max_string 64 KiB fails when its 64 KiB + 1st byte
+ * arrives, and the state never holds anything near 1 MiB: checked by the
+ * state's accounting and by a counting allocator under it.
+ */
+
+static void
+test_memory(void)
+{
+    char                            err[256];
+    size_t                          i, len, off, peak, mem, before;
+    size_t                          pieces[3];
+    int                             rc;
+    char                           *msg;
+    test_verdict_t                  v;
+    test_counter_t                  counter;
+    ngx_ws_guard_schema_t          *s;
+    ngx_ws_guard_schema_conf_t      conf;
+    ngx_ws_guard_schema_state_t    *st;
+    ngx_ws_guard_schema_allocator_t  a;
+
+    len = 1024 * 1024 + 16;
+    msg = malloc(len + 1);
+    if (msg == NULL) {
+        CHECK(0);
+        return;
+    }
+
+    memcpy(msg, "{\"text\":\"", 9);
+    memset(msg + 9, 'x', len - 9 - 2);
+    memcpy(msg + len - 2, "\"}", 2);
+    msg[len] = '\0';
+
+    s = test_compile("{\"properties\":{\"text\":{\"type\":\"string\"}}}");
+
+    memset(&counter, 0, sizeof(counter));
+    a.alloc = test_alloc;
+    a.free = test_free;
+    a.data = &counter;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.schema = s;
+    conf.max_string = 64 * 1024;
+    conf.allocator = &a;
+
+    st = ngx_ws_guard_schema_state_create(&conf, err, sizeof(err));
+    CHECK(st != NULL);
+
+    if (st == NULL || s == NULL) {
+        free(msg);
+        ngx_ws_guard_schema_free(s);
+        return;
+    }
+
+    pieces[0] = len;
+    pieces[1] = 4096;
+    pieces[2] = 1000;
+
+    for (i = 0; i < 3; i++) {
+        ngx_ws_guard_schema_reset(st);
+        rc = NGX_WS_GUARD_AGAIN;
+
+        for (off = 0; off < len && rc == NGX_WS_GUARD_AGAIN; off += pieces[i])
+        {
+            rc = ngx_ws_guard_schema_feed(st, (unsigned char *) msg + off,
+                                          len - off < pieces[i]
+                                          ? len - off : pieces[i]);
+        }
+
+        CHECK_EQ_INT(rc, NGX_WS_GUARD_ERROR);
+        CHECK_EQ_INT(ngx_ws_guard_schema_close_code(st), 1008);
+        CHECK(strcmp(ngx_ws_guard_schema_reason(st),
+                     "/text: string too long") == 0);
+
+        /* it fails at the byte after the limit, not at the end */
+
+        CHECK(off <= 9 + 64 * 1024 + pieces[i]);
+    }
+
+    mem = ngx_ws_guard_schema_memory(st, &peak);
+
+    printf("memory: 1 MiB string, max_string 64 KiB: peak %zu bytes "
+           "(allocator peak %zu), now %zu\n", peak, counter.peak, mem);
+
+    CHECK(peak < 320 * 1024);
+    CHECK_EQ_INT(counter.peak, peak);
+    CHECK_EQ_INT(mem, counter.cur);
+
+    /* a valid message under the limit, in any chunking */
+
+    memset(msg + 9, 'y', 60 * 1024);
+    memcpy(msg + 9 + 60 * 1024, "\"}", 3);
+
+    for (i = 1; i < 3; i++) {
+        test_run(st, msg, strlen(msg), pieces[i], &v);
+        CHECK_EQ_INT(v.rc, NGX_WS_GUARD_OK);
+    }
+
+    /* the hard cap: uniqueItems of a long array runs out of budget */
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    s = test_compile("{\"uniqueItems\":true}");
+    conf.schema = s;
+    conf.max_string = 64;
+    conf.budget = 0;
+
+    st = ngx_ws_guard_schema_state_create(&conf, err, sizeof(err));
+    CHECK(st != NULL);
+
+    conf.budget = 1000;
+    CHECK(ngx_ws_guard_schema_state_create(&conf, err, sizeof(err)) == NULL);
+    CHECK(strstr(err, "too small") != NULL);
+
+    if (st) {
+        char  *p;
+
+        p = msg;
+        *p++ = '[';
+
+        for (i = 0; i < 60000; i++) {
+            p += sprintf(p, "%zu,", i);
+        }
+
+        p[-1] = ']';
+        *p = '\0';
+
+        before = counter.cur;
+        test_run(st, msg, strlen(msg), 4096, &v);
+
+        CHECK_EQ_INT(ngx_ws_guard_schema_close_code(st), 1008);
+        CHECK(strstr(ngx_ws_guard_schema_reason(st), "memory limit") != NULL);
+
+        ngx_ws_guard_schema_memory(st, &peak);
+        CHECK(peak <= ngx_ws_guard_schema_memory(st, NULL) + 512 * 1024);
+        CHECK(counter.peak - before < 1024 * 1024);
+
+        /* the state recovers for the next message */
+
+        CHECK(test_check(st, "[1,2,3]", 0, NULL));
+        CHECK(test_check(st, "[1,2,1]", 1008, "(root): uniqueItems"));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    CHECK_EQ_INT(counter.cur, 0);
+
+    free(msg);
+}
+
+
+/* one state, many messages: no allocation per message once warm */
+
+static void
+test_reuse(void)
+{
+    size_t                           i, count, mem;
+    char                             err[256];
+    test_counter_t                   counter;
+    ngx_ws_guard_schema_t           *s;
+    ngx_ws_guard_schema_conf_t       conf;
+    ngx_ws_guard_schema_state_t     *st;
+    ngx_ws_guard_schema_allocator_t  a;
+
+    static const char  *msgs[] = {
+        "{\"type\":\"chat\",\"room\":\"lobby\",\"text\":\"hello\","
+        "\"ts\":1700000000,\"tags\":[\"a\",\"b\"]}",
+        "{\"type\":\"chat\",\"room\":\"lobby\",\"text\":\"h\\u00e9llo\","
+        "\"ts\":1700000001,\"tags\":[]}",
+        "{\"type\":\"ping\",\"ts\":1}"
+    };
+
+    s = test_compile("{\"type\":\"object\",\"required\":[\"type\",\"ts\"],"
+                     "\"properties\":{\"type\":{\"enum\":[\"chat\",\"ping\"]},"
+                     "\"room\":{\"type\":\"string\",\"pattern\":"
+                     "\"^[a-z0-9_-]{1,32}$\"},\"text\":{\"type\":\"string\","
+                     "\"maxLength\":500},\"ts\":{\"type\":\"integer\"},"
+                     "\"tags\":{\"type\":\"array\",\"items\":{\"type\":"
+                     "\"string\"},\"uniqueItems\":true}},"
+                     "\"additionalProperties\":false}");
+
+    memset(&counter, 0, sizeof(counter));
+    a.alloc = test_alloc;
+    a.free = test_free;
+    a.data = &counter;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.schema = s;
+    conf.allocator = &a;
+
+    st = ngx_ws_guard_schema_state_create(&conf, err, sizeof(err));
+
+    if (s == NULL || st == NULL) {
+        CHECK(0);
+        ngx_ws_guard_schema_free(s);
+        return;
+    }
+
+    /* warm up */
+
+    for (i = 0; i < 3; i++) {
+        CHECK(test_check(st, msgs[i], 0, NULL));
+    }
+
+    count = counter.count;
+    mem = ngx_ws_guard_schema_memory(st, NULL);
+
+    for (i = 0; i < 3000; i++) {
+        test_verdict_t  v;
+
+        test_run(st, msgs[i % 3], strlen(msgs[i % 3]), 0, &v);
+
+        if (v.rc != NGX_WS_GUARD_OK) {
+            CHECK(0);
+            break;
+        }
+    }
+
+    CHECK_EQ_INT(counter.count, count);
+    CHECK_EQ_INT(ngx_ws_guard_schema_memory(st, NULL), mem);
+
+    /* a failed message in between; feed after ERROR stays ERROR */
+
+    CHECK(ngx_ws_guard_schema_feed(st, (const unsigned char *) "{\"type\":1",
+                                   9)
+          == NGX_WS_GUARD_AGAIN);
+    CHECK(ngx_ws_guard_schema_feed(st, (const unsigned char *) ",", 1)
+          == NGX_WS_GUARD_ERROR);
+    CHECK(ngx_ws_guard_schema_feed(st, (const unsigned char *) "}", 1)
+          == NGX_WS_GUARD_ERROR);
+    CHECK(ngx_ws_guard_schema_finish(st) == NGX_WS_GUARD_ERROR);
+    CHECK(strcmp(ngx_ws_guard_schema_reason(st), "/type: enum") == 0);
+
+    ngx_ws_guard_schema_reset(st);
+    CHECK(test_check(st, msgs[0], 0, NULL));
+
+    /* a message cut short, then reset: the next one is clean */
+
+    CHECK(ngx_ws_guard_schema_feed(st, (const unsigned char *) "{\"ty", 4)
+          == NGX_WS_GUARD_AGAIN);
+    ngx_ws_guard_schema_reset(st);
+    CHECK(test_check(st, msgs[2], 0, NULL));
+
+    /* feed() after finish() starts a new message */
+
+    CHECK(ngx_ws_guard_schema_feed(st, (const unsigned char *) msgs[2],
+                                   strlen(msgs[2]))
+          == NGX_WS_GUARD_AGAIN);
+    CHECK(ngx_ws_guard_schema_finish(st) == NGX_WS_GUARD_OK);
+    CHECK(ngx_ws_guard_schema_finish(st) == NGX_WS_GUARD_OK);
+    CHECK(ngx_ws_guard_schema_feed(st, (const unsigned char *) msgs[2],
+                                   strlen(msgs[2]))
+          == NGX_WS_GUARD_AGAIN);
+    CHECK(ngx_ws_guard_schema_finish(st) == NGX_WS_GUARD_OK);
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    CHECK_EQ_INT(counter.cur, 0);
+}
+
+
+static void
+test_rules(void)
+{
+    char                          err[256];
+    size_t                        i;
+    ngx_ws_guard_schema_rules_t  *rules;
+    ngx_ws_guard_schema_state_t  *st;
+    ngx_ws_guard_schema_t        *s;
+
+    static const ngx_ws_guard_schema_rule_t  defs[] = {
+        { (const unsigned char *) "/action", 7,
+          (const unsigned char *) "delete", 6, 0 },
+        { (const unsigned char *) "/action", 7,
+          (const unsigned char *) "\"read\"", 6, 1 },
+        { (const unsigned char *) "/args/0", 7,
+          (const unsigned char *) "5", 1, 1 },
+        { (const unsigned char *) "/a~1b/c~0d", 10,
+          (const unsigned char *) "true", 4, 1 },
+        { (const unsigned char *) "/obj", 4,
+          (const unsigned char *) "{\"x\":[1,2]}", 11, 1 },
+        { (const unsigned char *) "", 0,
+          (const unsigned char *) "[]", 2, 1 }
+    };
+
+    static const ngx_ws_guard_schema_rule_t  bad[] = {
+        { (const unsigned char *) "action", 6,
+          (const unsigned char *) "x", 1, 0 },
+        { (const unsigned char *) "/a~2", 4,
+          (const unsigned char *) "x", 1, 0 },
+        { (const unsigned char *) "/a", 2,
+          (const unsigned char *) "{", 1, 1 }
+    };
+
+    static const struct {
+        const char  *msg;
+        unsigned     matched;     /* bit i: rule i */
+    } cases[] = {
+        { "{\"action\":\"delete\",\"id\":7}", 0x01 },
+        { "{\"id\":7,\"action\":\"read\"}", 0x02 },
+        { "{\"action\":\"deleted\"}", 0x00 },
+        { "{\"action\":{\"action\":\"delete\"}}", 0x00 },
+        { "{\"args\":[5.0,6],\"action\":\"delete\"}", 0x05 },
+        { "{\"args\":[6,5]}", 0x00 },
+        { "{\"a/b\":{\"c~d\":true}}", 0x08 },
+        { "{\"obj\":{\"x\":[1,2.0]}}", 0x10 },
+        { "{\"obj\":{\"x\":[2,1]}}", 0x00 },
+        { "[]", 0x20 },
+        { "[[]]", 0x00 },
+        { "{\"action\":\"delete\",\"action\":\"read\"}", 0x03 }
+    };
+
+    rules = ngx_ws_guard_schema_rules_compile(defs,
+                                             sizeof(defs) / sizeof(defs[0]),
+                                             err, sizeof(err));
+    CHECK(rules != NULL);
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK(ngx_ws_guard_schema_rules_compile(&bad[i], 1, err, sizeof(err))
+              == NULL);
+        CHECK(err[0] != '\0');
+    }
+
+    if (rules == NULL) {
+        return;
+    }
+
+    /* without a schema, then with one: the same matches */
+
+    s = test_compile("{\"type\":[\"object\",\"array\"]}");
+
+    for (i = 0; i < 2; i++) {
+        size_t          k, r;
+        unsigned        got;
+        test_verdict_t  v;
+
+        st = test_state(i ? s : NULL, rules, 0, 0, 0);
+
+        if (st == NULL) {
+            CHECK(0);
+            continue;
+        }
+
+        for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+            test_run(st, cases[k].msg, strlen(cases[k].msg), k % 4, &v);
+            CHECK_EQ_INT(v.rc, NGX_WS_GUARD_OK);
+
+            got = 0;
+
+            for (r = 0; r < sizeof(defs) / sizeof(defs[0]); r++) {
+                if (ngx_ws_guard_schema_matched(st, r)) {
+                    got |= 1u << r;
+                }
+            }
+
+            if (got != cases[k].matched) {
+                fprintf(stderr, "rules: %s matched 0x%x, expected 0x%x\n",
+                        cases[k].msg, got, cases[k].matched);
+            }
+
+            CHECK_EQ_INT(got, cases[k].matched);
+        }
+
+        /* no match is reported for a message that failed */
+
+        test_run(st, "{\"action\":\"delete\"", 18, 0, &v);
+        CHECK_EQ_INT(v.rc, NGX_WS_GUARD_ERROR);
+        CHECK(!ngx_ws_guard_schema_matched(st, 0));
+        CHECK(!ngx_ws_guard_schema_matched(st, 1000));
+
+        ngx_ws_guard_schema_state_free(st);
+    }
+
+    ngx_ws_guard_schema_free(s);
+    ngx_ws_guard_schema_rules_free(rules);
+}
+
+
+static void
+test_misc(void)
+{
+    char                          long_key[200], msg[512];
+    ngx_ws_guard_schema_t        *s;
+    ngx_ws_guard_schema_state_t  *st;
+
+    /* ECMA-262 patterns on PCRE2 */
+
+    s = test_compile("{\"properties\":{"
+                     "\"a\":{\"pattern\":\"^\\\\p{Letter}+$\"},"
+                     "\"b\":{\"pattern\":\"^abc$\"},"
+                     "\"c\":{\"pattern\":\"^\\\\s$\"}},"
+                     "\"patternProperties\":{\"^x-\":{\"type\":\"integer\"}},"
+                     "\"additionalProperties\":{\"type\":\"string\"}}");
+    st = test_state(s, NULL, 0, 0, 0);
+
+    if (s && st) {
+        CHECK(test_check(st, "{\"a\":\"\xc3\xa9t\xc3\xa9\"}", 0, NULL));
+        CHECK(test_check(st, "{\"a\":\"ab1\"}", 1008, "/a: pattern"));
+        CHECK(test_check(st, "{\"b\":\"abc\\n\"}", 1008, "/b: pattern"));
+        CHECK(test_check(st, "{\"c\":\"\xc2\xa0\"}", 0, NULL));
+        CHECK(test_check(st, "{\"x-a\":1,\"y\":\"s\"}", 0, NULL));
+        CHECK(test_check(st, "{\"x-a\":\"1\"}", 1008, "/x-a: type"));
+        CHECK(test_check(st, "{\"y\":1}", 1008, "/y: type"));
+
+        /* an escaped lone surrogate is no UTF-8 for a pattern */
+
+        CHECK(test_check(st, "{\"a\":\"\\udc00\"}", 1007, NULL));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    /* reasons fit a close frame and stay valid UTF-8 */
+
+    s = test_compile("{\"additionalProperties\":{\"additionalProperties\":"
+                     "{\"additionalProperties\":{\"type\":\"string\"}}}}");
+    st = test_state(s, NULL, 0, 0, 0);
+
+    if (s && st) {
+        memset(long_key, 'k', sizeof(long_key));
+        memcpy(long_key + 30, "\xc3\xa9\xc3\xa9", 4);
+        long_key[150] = '\0';
+
+        snprintf(msg, sizeof(msg), "{\"%s\":{\"%s\":{\"~/\\u0001\":1}}}",
+                 long_key, long_key);
+
+        CHECK(test_check(st, msg, 1008, NULL));
+        CHECK(strlen(ngx_ws_guard_schema_reason(st))
+              <= NGX_WS_GUARD_SCHEMA_REASON_MAX);
+        CHECK(strstr(ngx_ws_guard_schema_reason(st), "/~0~1?: type") != NULL);
+        CHECK(strstr(ngx_ws_guard_schema_reason(st), "kk\xc3\xa9...")
+              != NULL);
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    /* a long anyOf of discriminated objects, deep in the message */
+
+    s = test_compile("{\"$defs\":{\"msg\":{\"oneOf\":["
+                     "{\"properties\":{\"t\":{\"const\":\"a\"},"
+                     "\"v\":{\"type\":\"integer\"}},\"required\":[\"t\"]},"
+                     "{\"properties\":{\"t\":{\"const\":\"b\"},"
+                     "\"v\":{\"type\":\"string\"}},\"required\":[\"t\"]},"
+                     "{\"properties\":{\"t\":{\"const\":\"c\"},"
+                     "\"v\":{\"type\":\"array\",\"items\":"
+                     "{\"$ref\":\"#/$defs/msg\"}}},\"required\":[\"t\"]}]}},"
+                     "\"$ref\":\"#/$defs/msg\"}");
+    st = test_state(s, NULL, 0, 0, 0);
+
+    if (s && st) {
+        CHECK(test_check(st, "{\"t\":\"c\",\"v\":[{\"t\":\"a\",\"v\":1},"
+                         "{\"t\":\"c\",\"v\":[{\"t\":\"b\",\"v\":\"s\"}]}]}",
+                         0, NULL));
+        CHECK(test_check(st, "{\"t\":\"c\",\"v\":[{\"t\":\"a\",\"v\":1},"
+                         "{\"t\":\"c\",\"v\":[{\"t\":\"b\",\"v\":2}]}]}",
+                         1008, "(root): oneOf"));
+        CHECK(test_check(st, "{\"t\":\"d\"}", 1008, "(root): oneOf"));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+}
+
+
+int
+main(void)
+{
+    test_compile_errors();
+    test_verdicts();
+    test_chunking();
+    test_numbers();
+    test_equality();
+    test_limits();
+    test_memory();
+    test_reuse();
+    test_rules();
+    test_misc();
+
+    return unit_done("schema");
+}
