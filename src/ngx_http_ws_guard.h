@@ -86,6 +86,9 @@ typedef struct {
     u_char                     *frame;
     u_char                     *drop_from;
 
+    /* buffer mode: where the message in progress starts, held whole */
+    u_char                     *hold;
+
     /* closing: the close frame for the other peer */
     u_char                      inject[NGX_WS_GUARD_FRAME_CLOSE_MAX];
     size_t                      inject_len;
@@ -109,6 +112,8 @@ typedef struct {
     unsigned                    delayed:1;
     unsigned                    text:1;      /* the message is text */
     unsigned                    compressed:1; /* ... and compressed */
+    unsigned                    buffer:1;    /* ws_guard_inspect buffer */
+    unsigned                    holding:1;
     unsigned                    msg_here:1;  /* it began in this frame */
     unsigned                    closing:1;
     unsigned                    stop_at_end:1; /* let the frame end first */

@@ -34,6 +34,7 @@ static ssize_t ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf,
 static ssize_t ngx_http_ws_guard_finish(ngx_http_ws_guard_side_t *s);
 static ngx_int_t ngx_http_ws_guard_deliverable(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_compact(ngx_http_ws_guard_side_t *s);
+static ngx_int_t ngx_http_ws_guard_grow(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_violation(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_fail(ngx_http_ws_guard_side_t *s,
@@ -202,6 +203,7 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     s->c = c;
     s->recv = c->recv;
     s->inspect = 1;
+    s->buffer = (wlcf->message.inspect == NGX_HTTP_WS_GUARD_INSPECT_BUFFER);
 
     n = leftover->last - leftover->pos;
 
@@ -393,10 +395,7 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
         if (s->last == s->end) {
             ngx_http_ws_guard_compact(s);
 
-            if (s->last == s->end) {
-                /* cannot happen: only a frame header (14 bytes) is held */
-                ngx_log_error(NGX_LOG_ALERT, c->log, 0,
-                              "ws_guard: staging buffer full");
+            if (s->last == s->end && ngx_http_ws_guard_grow(s) != NGX_OK) {
                 return NGX_ERROR;
             }
         }
@@ -529,6 +528,74 @@ ngx_http_ws_guard_compact(ngx_http_ws_guard_side_t *s)
     s->parsed -= shift;
     s->last = s->start + held;
     s->frame = (s->frame >= s->start + shift) ? s->frame - shift : s->start;
+
+    if (s->holding) {
+        s->hold -= shift;
+    }
+}
+
+
+/*
+ * Buffer mode holds a message whole until it has passed: the staging
+ * buffer grows (by doubling, up to the message size limit and a frame
+ * header per fragment) when a message is longer than any before.
+ */
+
+static ngx_int_t
+ngx_http_ws_guard_grow(ngx_http_ws_guard_side_t *s)
+{
+    size_t                         size, max;
+    u_char                        *p;
+    ngx_http_request_t            *r;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    r = s->wc->request;
+
+    if (!s->holding) {
+        /* cannot happen: outside buffer mode only 14 bytes are held */
+        ngx_log_error(NGX_LOG_ALERT, s->c->log, 0,
+                      "ws_guard: staging buffer full");
+        return NGX_ERROR;
+    }
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    max = wlcf->max_message_size ? (size_t) wlcf->max_message_size
+                                 : 16 * 1024 * 1024;
+
+    /* room for the frame headers of a fragmented message */
+    max += max / 8 + 4096;
+
+    size = s->end - s->start;
+
+    if (size >= max) {
+        ngx_log_error(NGX_LOG_ERR, s->c->log, 0,
+                      "ws_guard: message does not fit the buffer (%uz)", size);
+        return NGX_ERROR;
+    }
+
+    size = ngx_min(size * 2, max);
+
+    p = ngx_palloc(r->pool, size);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, s->start, s->last - s->start);
+
+    s->pos = p + (s->pos - s->start);
+    s->approved = p + (s->approved - s->start);
+    s->parsed = p + (s->parsed - s->start);
+    s->frame = p + (s->frame - s->start);
+    s->hold = p + (s->hold - s->start);
+    s->last = p + (s->last - s->start);
+
+    ngx_pfree(r->pool, s->start);
+
+    s->start = p;
+    s->end = p + size;
+
+    return NGX_OK;
 }
 
 
@@ -594,6 +661,11 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
             if (start) {
                 s->text = (f->frame.opcode == NGX_WS_GUARD_FRAME_OP_TEXT);
                 s->compressed = f->msg_compressed ? 1 : 0;
+
+                if (s->buffer && !s->dropping) {
+                    s->holding = 1;
+                    s->hold = s->frame;
+                }
 
                 if (s->compressed) {
                     ngx_ws_guard_utf8_init(&s->inflated_utf8);
@@ -728,6 +800,7 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
             if (ev.flags & NGX_WS_GUARD_FRAME_MESSAGE_END) {
                 s->wc->active = ngx_current_msec;
                 s->dropping = 0;
+                s->holding = 0;
             }
 
             if (s->stop_at_end) {
@@ -765,6 +838,11 @@ done:
     } else {
         /* hold a partial header back */
         s->approved = s->frame;
+    }
+
+    if (s->holding && s->approved > s->hold) {
+        /* buffer mode: the message goes once it has passed, whole */
+        s->approved = s->hold;
     }
 }
 
@@ -827,6 +905,39 @@ ngx_http_ws_guard_message_violation(ngx_http_ws_guard_side_t *s,
     }
 
     ngx_http_ws_guard_stats_violation(wc, v->kind, 0);
+
+    if (wlcf->message.violation == NGX_HTTP_WS_GUARD_VIOLATION_DROP
+        && s->holding
+        && (!s->compressed
+            || s->inflate->conf.dir.no_context_takeover))
+    {
+        ngx_log_error(wlcf->log_level, r->connection->log, 0,
+                      "ws_guard: %s message violation: %s, message dropped",
+                      s->client ? "client" : "upstream", v->reason);
+
+        if (wc->violation == NULL) {
+            wc->violation = v->kind;
+        }
+
+        ngx_http_ws_guard_message_abort(s);
+
+        /* all of it was held: cut out what came so far (control frames
+         * between its fragments go with it) and the rest as it comes */
+
+        ngx_memmove(s->hold, *q, s->last - *q);
+        s->last -= *q - s->hold;
+        *q = s->hold;
+        s->frame = s->hold;
+        s->holding = 0;
+
+        if (s->in_payload) {
+            s->dropping = 1;
+            s->drop_frame = 1;
+            s->drop_from = s->hold;
+        }
+
+        return NGX_OK;
+    }
 
     if (wlcf->message.violation == NGX_HTTP_WS_GUARD_VIOLATION_DROP
         && s->msg_here && !s->frame_sent && s->frame >= s->pos
@@ -1163,6 +1274,16 @@ ngx_http_ws_guard_cut(ngx_http_ws_guard_side_t *s, ngx_uint_t violating)
         s->broken = 1;
         s->approved = s->pos;
         s->last = s->pos;
+        s->discard = 1;
+        return;
+    }
+
+    if (s->holding && s->hold >= s->pos) {
+        /* buffer mode: the message in progress never goes */
+        s->approved = s->hold;
+        s->last = s->hold;
+        s->parsed = s->hold;
+        s->holding = 0;
         s->discard = 1;
         return;
     }

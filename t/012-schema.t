@@ -283,3 +283,84 @@ qr/\[emerg\] .*open\(\) "\/nonexistent\/schema\.json" failed/
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid parameter "both": "client" or "server" expected/
+
+
+
+=== TEST 18: buffer mode: nothing of a held message is seen before it passed
+--- policy
+ws_guard_schema client $TEST_NGINX_TOP/t/lib/schema/chat.json;
+ws_guard_inspect buffer;
+--- ws_client
+my $c = session(path => '/raw/sink/buf2', delay => 0.3, wait => 0.2, send => [
+    masked_frame(fin => 0, payload => '{"type":"join",'),
+    masked_frame(opcode => 0, payload => '"room":"a"}') ]);
+my @l = split /\n/, upstream_received('/sink/buf2', 1);
+join "\n", @l
+--- ws_expect
+text {"type":"join", (masked) (not final)
+cont 22726f6f6d223a2261227d (masked)
+closed
+
+
+
+=== TEST 19: buffer mode with drop: a bad fragmented message never reaches the upstream
+--- policy
+ws_guard_schema client $TEST_NGINX_TOP/t/lib/schema/chat.json;
+ws_guard_inspect buffer;
+ws_guard_violation drop;
+--- ws_client
+my $c = session(path => '/raw/sink/buf3', delay => 0.15, send => [
+    masked_frame(fin => 0, payload => '{"type":"join",'),
+    masked_frame(opcode => 0, payload => '"room":"a","x":1}'),
+    masked_frame(payload => '{"type":"leave","room":"a"}') ]);
+"client:\n$c\nupstream:\n" . upstream_received('/sink/buf3', 1)
+--- ws_expect
+client:
+101
+upstream:
+text {"type":"leave","room":"a"} (masked)
+closed
+--- error_log
+ws_guard: client message violation: /x: additionalProperties, message dropped
+
+
+
+=== TEST 20: buffer mode with close: the upstream gets only the close frame
+--- policy
+ws_guard_schema client $TEST_NGINX_TOP/t/lib/schema/chat.json;
+ws_guard_inspect buffer;
+--- ws_client
+my $c = session(path => '/raw/sink/buf4', delay => 0.15, send => [
+    masked_frame(fin => 0, payload => '{"type":"join",'),
+    masked_frame(opcode => 0, payload => '"room":"a","x":1}') ]);
+"client:\n$c\nupstream:\n" . upstream_received('/sink/buf4', 1)
+--- ws_expect
+client:
+101
+close 1008 /x: additionalProperties
+eof
+upstream:
+close 1008 /x: additionalProperties (masked)
+closed
+
+
+
+=== TEST 21: buffer mode holds a message larger than the staging buffer
+--- policy
+ws_guard_schema client $TEST_NGINX_TOP/t/lib/schema/reply.json;
+ws_guard_inspect buffer;
+--- ws_client
+my $m = '{"type":"say","pad":[' . join(',', ('"' . ('y' x 998) . '"') x 300) . ']}';
+my $c = session(path => '/raw/sink/buf5', delay => 0.1, wait => 2, send => [
+    masked_frame(fin => 0, payload => substr($m, 0, 100000)),
+    masked_frame(opcode => 0, fin => 0, payload => substr($m, 100000, 100000)),
+    masked_frame(opcode => 0, payload => substr($m, 200000)) ]);
+"client:\n$c\nupstream:\n" . upstream_received('/sink/buf5', 1)
+--- ws_expect
+client:
+101
+upstream:
+text 100000 bytes (masked) (not final)
+cont 100000 bytes (masked) (not final)
+cont 100322 bytes (masked)
+closed
