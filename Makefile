@@ -40,7 +40,7 @@ SOURCES      = config ngx_ws_guard_module.c $(wildcard src/*.c src/*.h)
 VALGRIND_TESTS ?= t/006-frame-protocol.t t/007-frame-limits.t
 
 .PHONY: all build deps demo test unit schema-suite fuzz prove valgrind \
-        bench clean
+        bench bench-profile clean
 
 all: build
 
@@ -103,8 +103,26 @@ build/bench/bench_core: bench/bench_core.c $(frame_SRCS) $(wildcard src/*.h)
 	@mkdir -p build/bench
 	$(CC) -O2 -g -Isrc $(frame_SRCS) $< -o $@
 
-bench: build/bench/bench_core
+build/bench/bench_schema: bench/bench_schema.c $(schema_SRCS) \
+                          $(wildcard src/*.h)
+	@mkdir -p build/bench
+	$(CC) -O2 -g -Isrc $(schema_SRCS) $< $(schema_LIBS) -o $@
+
+BENCH_CFLAGS = -std=gnu99 -O2 -g -Wall -Wextra -Werror
+
+build/bench/ws_%: bench/ws_%.c bench/ws_bench.h
+	@mkdir -p build/bench
+	$(CC) $(BENCH_CFLAGS) $< -lcrypto -o $@
+
+# figures only: nothing here passes or fails on timing
+bench: deps build build/bench/bench_core build/bench/bench_schema \
+       build/bench/ws_load build/bench/ws_echo
 	build/bench/bench_core
+	build/bench/bench_schema
+	bench/run.sh
+
+bench-profile: build build/bench/ws_load build/bench/ws_echo
+	PROFILE=1 bench/run.sh
 
 clean:
 	rm -rf build t/servroot

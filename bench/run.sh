@@ -1,0 +1,369 @@
+#!/bin/bash
+# The end-to-end benchmark (make bench): the load generator (ws_load) sends
+# WebSocket messages through nginx to the echo backend (ws_echo), for every
+# configuration in bench/configs/ side by side, and prints figures; it never
+# passes or fails on them.  It fails only when the instrument does (nginx
+# does not start, a handshake is refused, an echo differs or is lost).
+#
+# One nginx instance per configuration (worker_processes 1), all on
+# loopback, all started before the first run.  First the memory of idle
+# connections is read on the fresh instances, then the cells
+# (size:connections:depth) run ROUNDS times, the configurations
+# round-robin within each cell and their order rotated from cell to cell
+# and round to round, so that drift and order cancel.  Per run: messages per
+# second, nginx worker CPU per message (utime + stime of the one worker,
+# /proc/PID/stat, over the measured window), p50 and p99 latency.  The
+# median of the rounds is reported, and each ratio to the baseline is the
+# median of the per-round ratios (bench/report.pl).  The last line is the
+# headline ratio.
+#
+# Environment:
+#   QUICK=1          one round instead of five, 2,000 idle connections
+#   ROUNDS=5         rounds
+#   SECONDS_RUN=1    measured seconds per run (after WARMUP)
+#   WARMUP=0.3       seconds of load before the window opens
+#   CELLS="..."      size:connections:depth list (default below)
+#   CONFIGS="..."    configuration names to run (default: all in configs/)
+#   CONFIG_DIR=bench/configs   where the configuration fragments are
+#   IDLE_CONNS=10000 connections of the memory test (fewer if the open
+#                    files limit cannot hold them: nginx needs two each)
+#   IDLE_SIZE=1024   size of the one message echoed in the memory test
+#   HEADLINE=1024:100:16   the cell of the headline ratio
+#   NGINX=/usr/sbin/nginx   MODULE=build/ngx_http_ws_guard_module.so
+#   BENCH_OUT=build/bench/run   where configs, logs and raw results go
+#   PROFILE=1        instead of the above: perf record on the worker of
+#                    PROFILE_CONFIG (default: the headline configuration) at
+#                    PROFILE_CELL (1024:100:16) for PROFILE_SECONDS (5); the
+#                    top PROFILE_TOP (30) entries of perf report
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=$top/build/bench
+out=${BENCH_OUT:-$top/build/bench/run}
+nginx=${NGINX:-/usr/sbin/nginx}
+module=${MODULE:-$top/build/ngx_http_ws_guard_module.so}
+config_dir=$(cd "${CONFIG_DIR:-$top/bench/configs}" && pwd)
+
+if [ "${QUICK:-0}" = 1 ]; then
+    rounds=${ROUNDS:-1}
+    secs=${SECONDS_RUN:-1}
+    warmup=${WARMUP:-0.3}
+    idle_conns=${IDLE_CONNS:-2000}
+else
+    rounds=${ROUNDS:-5}
+    secs=${SECONDS_RUN:-1}
+    warmup=${WARMUP:-0.3}
+    idle_conns=${IDLE_CONNS:-10000}
+fi
+
+cells=${CELLS:-"64:100:1 64:100:16 1024:100:1 1024:100:16 16384:100:1 \
+16384:100:16 64:5000:1 1024:5000:1 16384:5000:1"}
+idle_size=${IDLE_SIZE:-1024}
+headline=${HEADLINE:-1024:100:16}
+
+for b in ws_load ws_echo; do
+    if [ ! -x "$bin/$b" ]; then
+        echo "bench: $bin/$b is missing; run make bench" >&2
+        exit 1
+    fi
+done
+
+if [ ! -f "$module" ]; then
+    echo "bench: $module is missing; run make build" >&2
+    exit 1
+fi
+
+# every process started here gets one file descriptor per connection, nginx
+# two: raise the soft limit as far as the hard limit allows
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+nofile=$(ulimit -n)
+if [ "$nofile" = unlimited ]; then
+    nofile=1048576
+fi
+
+# nginx starts closing connections that have not sent a request yet when
+# fewer than 1/16 of worker_connections are free: give it 1/8 more than
+# there are files (it warns once at start that they exceed the limit)
+worker_conns=$(( nofile + nofile / 8 ))
+
+max_idle=$(( (nofile - 64) / 2 / 100 * 100 ))
+if [ "$idle_conns" -gt "$max_idle" ]; then
+    echo "bench: open files limit $nofile (hard): the memory test uses" \
+         "$max_idle idle connections instead of $idle_conns" >&2
+    idle_conns=$max_idle
+fi
+
+for cell in $cells; do
+    c=$(echo "$cell" | cut -d: -f2)
+    if [ $(( 2 * c + 64 )) -gt "$nofile" ]; then
+        echo "bench: cell $cell needs more than $nofile open files" >&2
+        exit 1
+    fi
+done
+
+# BENCH_OUT is emptied only if it is a former output directory (or empty)
+if [ -d "$out" ] && [ -n "$(ls -A "$out")" ] && [ ! -f "$out/.ws_bench" ] \
+   && [ ! -f "$out/echo.port" ]
+then
+    echo "bench: $out exists and is not a benchmark output directory" >&2
+    exit 1
+fi
+rm -rf "$out"
+mkdir -p "$out"
+touch "$out/.ws_bench"
+# the module is copied so that a rebuild during the run changes nothing
+cp "$module" "$out/ngx_http_ws_guard_module.so"
+
+# nginx masters (stopped with QUIT, gracefully) and the echo backend (TERM;
+# background jobs of a script ignore QUIT and INT)
+pids=()
+echo_pid=""
+cleanup() {
+    local p i
+    trap - INT TERM EXIT
+    for p in "${pids[@]}"; do
+        kill -QUIT "$p" 2>/dev/null || true
+    done
+    if [ -n "$echo_pid" ]; then
+        kill -TERM "$echo_pid" 2>/dev/null || true
+        pids+=("$echo_pid")
+    fi
+    for p in "${pids[@]}"; do
+        for i in $(seq 50); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$p" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_file() {
+    local i
+    for i in $(seq 100); do
+        [ -s "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# the echo backend
+
+"$bin/ws_echo" -P "$out/echo.port" 2> "$out/echo.log" &
+echo_pid=$!
+wait_file "$out/echo.port" || { echo "bench: ws_echo did not start" >&2; exit 1; }
+echo_port=$(cat "$out/echo.port")
+
+# one nginx per configuration
+
+names=()
+declare -A port worker dir master
+baseline=""
+headline_cfg=""
+
+for frag in "$config_dir"/*.conf; do
+    stem=$(basename "$frag" .conf)
+    name=$(sed -n '/^# name: */{s///p;q}' "$frag")
+    name=${name:-$stem}
+
+    if [ -n "${CONFIGS:-}" ] && ! [[ " $CONFIGS " == *" $name "* ]]; then
+        continue
+    fi
+
+    grep -q '^# role: *baseline' "$frag" && baseline=$name
+    grep -q '^# role: *headline' "$frag" && headline_cfg=$name
+
+    d=$out/$name
+    mkdir -p "$d/tmp"
+    p=$("$bin/ws_load" -F)
+
+    if grep -q '^# module: *no' "$frag"; then
+        load="# (this configuration runs without the module)"
+    else
+        load="load_module $out/ngx_http_ws_guard_module.so;"
+    fi
+
+    http=""
+    if [ -f "${frag%.conf}.http" ]; then
+        http="include ${frag%.conf}.http;"
+    fi
+
+    sed -e "s|@LOAD_MODULE@|$load|" -e "s|@NOFILE@|$nofile|" \
+        -e "s|@WORKER_CONNECTIONS@|$worker_conns|" -e "s|@DIR@|$d|g" \
+        -e "s|@HTTP_FRAGMENT@|$http|" -e "s|@PORT@|$p|" \
+        -e "s|@FRAGMENT@|$frag|" -e "s|@ECHO_PORT@|$echo_port|" \
+        "$top/bench/nginx.conf.in" > "$d/nginx.conf"
+
+    if ! "$nginx" -t -q -p "$d" -c "$d/nginx.conf" -e "$d/error.log" \
+         2> "$d/nginx-t.log"
+    then
+        cat "$d/nginx-t.log" >&2
+        echo "bench: nginx -t failed for $name ($d/nginx.conf)" >&2
+        exit 1
+    fi
+
+    "$nginx" -p "$d" -c "$d/nginx.conf" -e "$d/error.log" \
+        -g 'daemon off;' 2> "$d/nginx.stderr" &
+    master=$!
+    pids+=($master)
+
+    w=""
+    for _ in $(seq 100); do
+        w=$(cat "/proc/$master/task/$master/children" 2>/dev/null || true)
+        w=${w%% }
+        if [ -n "$w" ] && (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            break
+        fi
+        w=""
+        sleep 0.05
+    done
+
+    if [ -z "$w" ] || [[ "$w" == *" "* ]]; then
+        echo "bench: nginx for $name did not start one worker" \
+             "(see $d/error.log)" >&2
+        exit 1
+    fi
+
+    names+=("$name")
+    master[$name]=$master
+    port[$name]=$p
+    worker[$name]=$w
+    dir[$name]=$d
+done
+
+if [ ${#names[@]} = 0 ]; then
+    echo "bench: no configuration selected" >&2
+    exit 1
+fi
+
+baseline=${baseline:-${names[0]}}
+headline_cfg=${headline_cfg:-${names[-1]}}
+
+results=$out/results.txt
+: > "$results"
+
+check_worker() {
+    local now m=${master[$1]}
+    now=$(cat "/proc/$m/task/$m/children" 2>/dev/null || true)
+    if [ "${now%% }" != "${worker[$1]}" ]; then
+        echo "bench: the nginx worker of $1 is gone or was replaced" \
+             "(see ${dir[$1]}/error.log)" >&2
+        tail -n 5 "${dir[$1]}/error.log" >&2
+        exit 1
+    fi
+}
+
+run_load() {
+    local name=$1 line
+    shift
+    if ! line=$("$bin/ws_load" -p "${port[$name]}" -W "${worker[$name]}" \
+                -l "$name" "$@" 2> "$out/ws_load.err"); then
+        echo "bench: ws_load failed against $name: $*" >&2
+        cat "$out/ws_load.err" >&2
+        echo "bench: last lines of ${dir[$name]}/error.log:" >&2
+        tail -n 5 "${dir[$name]}/error.log" >&2
+        exit 1
+    fi
+    echo "$line" >> "$results"
+    echo "$line"
+}
+
+# the profile (PROFILE=1): perf on the worker of one configuration
+
+if [ -n "${PROFILE:-}" ]; then
+    n=${PROFILE_CONFIG:-$headline_cfg}
+    if [ -z "${port[$n]:-}" ]; then
+        echo "bench: no configuration $n to profile" >&2
+        exit 1
+    fi
+    if ! command -v perf >/dev/null 2>&1; then
+        echo "bench: perf is not installed (apt-get install linux-perf);" \
+             "see docs/performance.md for the callgrind fallback" >&2
+        exit 1
+    fi
+    IFS=: read -r size conns depth <<< "${PROFILE_CELL:-1024:100:16}"
+    psecs=${PROFILE_SECONDS:-5}
+    echo "bench: profiling the worker of $n (pid ${worker[$n]}) at" \
+         "$size B, $conns connections, depth $depth for $psecs s"
+    "$bin/ws_load" -p "${port[$n]}" -W "${worker[$n]}" -l "$n" \
+        -c "$conns" -s "$size" -d "$depth" -t "$((psecs + 1))" -w 1 \
+        > "$out/profile.load" &
+    lp=$!
+    sleep 1.5
+    perf record -F 1999 -p "${worker[$n]}" -o "$out/perf.data" \
+        -- sleep "$psecs" 2> "$out/perf.log"
+    wait "$lp" || { echo "bench: ws_load failed during the profile" >&2; exit 1; }
+    cat "$out/profile.load"
+    # (sed, not head: an early end of the pipe would fail it, pipefail)
+    perf report -i "$out/perf.data" --no-children --sort dso,sym --stdio \
+        2>/dev/null | grep -v '^#' | grep '%' | sed -n "1,${PROFILE_TOP:-30}p" \
+        | tee "$out/profile.txt"
+    echo "bench: samples by object:"
+    perf report -i "$out/perf.data" --no-children --sort dso --stdio \
+        2>/dev/null | grep -v '^#' | grep '%' | sed -n '1,8p' | tee -a "$out/profile.txt"
+    echo "bench: perf data in $out/perf.data, top entries in $out/profile.txt"
+    exit 0
+fi
+
+echo "bench: ${names[*]} on ports $(for n in "${names[@]}"; do
+    printf '%s ' "${port[$n]}"; done)(echo backend $echo_port)"
+echo "bench: $rounds round(s) x ${secs} s (+${warmup} s warm-up) per run;" \
+     "cells (size:connections:depth): $cells"
+echo "bench: $(nproc) CPUs, $(sed -n '/^model name[^:]*: */{s///p;q}' \
+     /proc/cpuinfo); load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# memory: the instances are still fresh
+
+for i in "${!names[@]}"; do
+    n=${names[$i]}
+    check_worker "$n"
+    line=$(run_load "$n" -m idle -c "$idle_conns" -s "$idle_size" -w 1)
+    printf 'memory  %-14s %s\n' "$n" "$(echo "$line" | grep -o \
+        'idle_kib_per_conn=[^ ]*\|echoed_kib_per_conn=[^ ]*' | tr '\n' ' ')"
+done
+
+# throughput, CPU, latency
+
+k=0
+for r in $(seq "$rounds"); do
+    for cell in $cells; do
+        IFS=: read -r size conns depth <<< "$cell"
+        for j in "${!names[@]}"; do
+            i=$(( (j + k) % ${#names[@]} ))
+            n=${names[$i]}
+            check_worker "$n"
+            line=$(run_load "$n" -c "$conns" -s "$size" -d "$depth" \
+                   -t "$secs" -w "$warmup")
+            printf 'round %d/%d %6s B %5s conns depth %-2s %-14s %s\n' \
+                "$r" "$rounds" "$size" "$conns" "$depth" "$n" \
+                "$(echo "$line" | grep -o \
+                   'rate=[^ ]*\|cpu_us_per_msg=[^ ]*\|p50_us=[^ ]*\|p99_us=[^ ]*' \
+                   | tr '\n' ' ')"
+        done
+        k=$((k + 1))
+    done
+done
+
+for i in "${!names[@]}"; do
+    check_worker "${names[$i]}"
+done
+
+echo
+echo "bench: load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench: raw results in $results"
+for n in "${names[@]}"; do
+    c=$(grep -v -c 'worker_connections exceed open file resource limit' \
+        "${dir[$n]}/error.log" || true)
+    echo "bench: ${dir[$n]}/error.log: $c line(s) at warn or above"
+    if [ "$c" != 0 ]; then
+        grep -v 'worker_connections exceed open file resource limit' \
+            "${dir[$n]}/error.log" | sed -n '1,3s/^/    /p'
+    fi
+done
+echo
+
+perl "$top/bench/report.pl" --baseline "$baseline" \
+    --headline "$headline_cfg" --headline-cell "$headline" \
+    --order "${names[*]}" "$results"
