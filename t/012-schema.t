@@ -6,34 +6,7 @@ use WSGuard 'no_plan';
 
 no_shuffle();
 
-add_block_preprocessor(sub {
-    my $block = shift;
-    my $policy = $block->policy;
-    $policy = '' unless defined $policy;
-    if (!defined $block->config) {
-        $block->set_value('config', <<"_EOC_");
-    location /ws {
-        ws_guard on;
-        ws_guard_origin any;
-        $policy
-        proxy_pass http://127.0.0.1:\$TEST_NGINX_ECHO_PORT;
-        proxy_http_version 1.1;
-        proxy_set_header Upgrade \$http_upgrade;
-        proxy_set_header Connection "upgrade";
-    }
-
-    location /raw/ {
-        ws_guard on;
-        ws_guard_origin any;
-        $policy
-        proxy_pass http://127.0.0.1:\$TEST_NGINX_RAW_PORT/;
-        proxy_http_version 1.1;
-        proxy_set_header Upgrade \$http_upgrade;
-        proxy_set_header Connection "upgrade";
-    }
-_EOC_
-    }
-});
+use_policy_blocks();
 
 run_tests();
 

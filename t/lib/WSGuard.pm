@@ -38,6 +38,7 @@ use POSIX ();
 use Time::HiRes qw(sleep time);
 
 my @helpers = qw(ws_client ws_raw frame masked_frame handshake deflate_raw
+                 guarded_locations use_policy_blocks
                  raw_upstream_log wait_raw_upstream_log nginx_port
                  decode_frames describe session upstream_received);
 
@@ -401,6 +402,47 @@ sub upstream_received {
     my $d = describe($bytes);
     my $closed = $log =~ /^closed \Q$path\E$/m ? 'closed' : 'open';
     return join("\n", length $d ? $d : (), $closed);
+}
+
+# The usual guarded locations: /ws to the echo server (or the one named by
+# echo => 'ECHO_DEFLATE' etc.), /raw/ to the raw upstream; $policy goes into
+# both.
+
+sub guarded_locations {
+    my ($policy, %o) = @_;
+    $policy = '' unless defined $policy;
+    my $echo = $o{echo} || 'ECHO';
+    my $loc = '';
+    for my $l (['/ws', "http://127.0.0.1:\$TEST_NGINX_${echo}_PORT"],
+               ['/raw/', "http://127.0.0.1:\$TEST_NGINX_RAW_PORT/"])
+    {
+        $loc .= <<"_EOC_";
+    location $l->[0] {
+        ws_guard on;
+        ws_guard_origin any;
+        $policy
+        proxy_pass $l->[1];
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade \$http_upgrade;
+        proxy_set_header Connection "upgrade";
+    }
+
+_EOC_
+    }
+    return $loc;
+}
+
+# Blocks without --- config get guarded_locations(--- policy).
+
+sub use_policy_blocks {
+    my (%o) = @_;
+    Test::Nginx::Socket::add_block_preprocessor(sub {
+        my $block = shift;
+        if (!defined $block->config) {
+            $block->set_value('config',
+                              guarded_locations($block->policy, %o));
+        }
+    });
 }
 
 sub raw_upstream_log {
