@@ -108,6 +108,10 @@ build/bench/bench_schema: bench/bench_schema.c $(schema_SRCS) \
 	@mkdir -p build/bench
 	$(CC) -O2 -g -Isrc $(schema_SRCS) $< $(schema_LIBS) -o $@
 
+build/bench/bench_utf8: bench/bench_utf8.c $(utf8_SRCS) $(wildcard src/*.h)
+	@mkdir -p build/bench
+	$(CC) -O2 -g -Isrc $(utf8_SRCS) $< -o $@
+
 BENCH_CFLAGS = -std=gnu99 -O2 -g -Wall -Wextra -Werror
 
 build/bench/ws_%: bench/ws_%.c bench/ws_bench.h
@@ -115,9 +119,10 @@ build/bench/ws_%: bench/ws_%.c bench/ws_bench.h
 	$(CC) $(BENCH_CFLAGS) $< -lcrypto -o $@
 
 # figures only: nothing here passes or fails on timing
-bench: deps build build/bench/bench_core build/bench/bench_schema \
-       build/bench/ws_load build/bench/ws_echo
+bench: deps build build/bench/bench_core build/bench/bench_utf8 \
+       build/bench/bench_schema build/bench/ws_load build/bench/ws_echo
 	build/bench/bench_core
+	build/bench/bench_utf8
 	build/bench/bench_schema
 	bench/run.sh
 

@@ -102,6 +102,9 @@ static void test_splits(void);
 static void test_ascii_runs(void);
 static void test_sticky(void);
 static void test_all_code_points(void);
+static void test_word_boundaries(void);
+static int split_check(const unsigned char *s, size_t len, size_t a,
+    size_t b);
 static size_t encode(unsigned char *out, unsigned long cp, size_t n);
 
 
@@ -320,6 +323,213 @@ test_sticky(void)
 }
 
 
+/* validates s in three calls cut at a and b, then finishes */
+
+static int
+split_check(const unsigned char *s, size_t len, size_t a, size_t b)
+{
+    int                  rc;
+    ngx_ws_guard_utf8_t  u;
+
+    ngx_ws_guard_utf8_init(&u);
+
+    rc = ngx_ws_guard_utf8_validate(&u, s, a);
+
+    if (rc == NGX_WS_GUARD_OK) {
+        rc = ngx_ws_guard_utf8_validate(&u, s + a, b - a);
+    }
+
+    if (rc == NGX_WS_GUARD_OK) {
+        rc = ngx_ws_guard_utf8_validate(&u, s + b, len - b);
+    }
+
+    if (rc == NGX_WS_GUARD_OK) {
+        rc = ngx_ws_guard_utf8_finish(&u);
+    }
+
+    return rc;
+}
+
+
+/*
+ * The inline checks of whole sequences and the automaton at the end of a
+ * buffer: sequences of each length, valid and invalid, placed on both
+ * sides of every 8- and 16-byte word boundary of ASCII text, two of them
+ * back to back, and the text cut at every point (one cut) and every pair
+ * of points (two cuts), so that each sequence straddles each cut; and
+ * every text of 1 to 40 bytes ending in a sequence cut short.
+ */
+
+static void
+test_word_boundaries(void)
+{
+    int                  want, rc;
+    size_t               i, j, pos, len, a, b, n1, n2;
+    unsigned             bad, tried;
+    unsigned char        save, buf[48];
+    ngx_ws_guard_utf8_t  u;
+
+    static const struct {
+        const char  *s;
+        size_t       n;
+        int          ok;
+    } seqs[] = {
+        { "\xc2\x80", 2, 1 },
+        { "\xdf\xbf", 2, 1 },
+        { "\xc3\xa9", 2, 1 },
+        { "\xe0\xa0\x80", 3, 1 },
+        { "\xe2\x82\xac", 3, 1 },
+        { "\xe2\x80\x94", 3, 1 },
+        { "\xed\x9f\xbf", 3, 1 },
+        { "\xee\x80\x80", 3, 1 },
+        { "\xef\xbf\xbf", 3, 1 },
+        { "\xf0\x90\x80\x80", 4, 1 },
+        { "\xf3\xbf\xbf\xbf", 4, 1 },
+        { "\xf4\x8f\xbf\xbf", 4, 1 },
+        { "\xc1\xbf", 2, 0 },
+        { "\xc2\x41", 2, 0 },
+        { "\xc2\xc2", 2, 0 },
+        { "\xe0\x9f\xbf", 3, 0 },
+        { "\xed\xa0\x80", 3, 0 },
+        { "\xe2\x82\x41", 3, 0 },
+        { "\xe2\x41\xac", 3, 0 },
+        { "\xf0\x8f\xbf\xbf", 4, 0 },
+        { "\xf4\x90\x80\x80", 4, 0 },
+        { "\xf1\x80\x80\x41", 4, 0 },
+        { "\xf5\x80\x80\x80", 4, 0 },
+        { "\x80\x80", 2, 0 }
+    };
+
+    bad = 0;
+    tried = 0;
+
+    /* one sequence, or two back to back, across the word boundaries */
+
+    for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+        for (j = 0; j <= sizeof(seqs) / sizeof(seqs[0]); j++) {
+
+            n1 = seqs[i].n;
+            n2 = (j < sizeof(seqs) / sizeof(seqs[0])) ? seqs[j].n : 0;
+            want = (seqs[i].ok && (n2 == 0 || seqs[j].ok))
+                   ? NGX_WS_GUARD_OK : NGX_WS_GUARD_ERROR;
+
+            for (pos = 0; pos + n1 + n2 <= 34; pos++) {
+
+                len = 34;
+                memset(buf, 'a', sizeof(buf));
+                memcpy(buf + pos, seqs[i].s, n1);
+
+                if (n2) {
+                    memcpy(buf + pos + n1, seqs[j].s, n2);
+                }
+
+                rc = ngx_ws_guard_utf8_check(buf, len);
+                tried++;
+
+                if (rc != want) {
+                    fprintf(stderr, "boundary %zu %zu at %zu\n", i, j, pos);
+                    bad++;
+                }
+
+                if (n2) {
+                    /* one cut at every point */
+
+                    for (a = 0; a <= len; a++) {
+                        tried++;
+
+                        if (split_check(buf, len, a, a) != want) {
+                            fprintf(stderr, "boundary %zu %zu at %zu, "
+                                    "cut %zu\n", i, j, pos, a);
+                            bad++;
+                        }
+                    }
+
+                    continue;
+                }
+
+                /* two cuts at every pair of points */
+
+                for (a = 0; a <= len; a++) {
+                    for (b = a; b <= len; b++) {
+                        tried++;
+
+                        if (split_check(buf, len, a, b) != want) {
+                            fprintf(stderr, "boundary %zu at %zu, cuts "
+                                    "%zu %zu\n", i, pos, a, b);
+                            bad++;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    CHECK_EQ_INT(bad, 0);
+    CHECK(tried > 100000);
+
+    /*
+     * a valid sequence cut short at the end of a text of every length:
+     * open after validate, an error at finish
+     */
+
+    bad = 0;
+
+    for (i = 0; i < 12; i++) {
+        for (n1 = 1; n1 < seqs[i].n; n1++) {
+            for (pos = 0; pos + n1 <= 40; pos++) {
+                memset(buf, 'a', sizeof(buf));
+                memcpy(buf + pos, seqs[i].s, n1);
+
+                ngx_ws_guard_utf8_init(&u);
+                rc = ngx_ws_guard_utf8_validate(&u, buf, pos + n1);
+
+                bad += (rc != NGX_WS_GUARD_OK
+                        || ngx_ws_guard_utf8_boundary(&u));
+
+                /* the rest of it completes the sequence */
+
+                rc = ngx_ws_guard_utf8_validate(&u,
+                                       (const unsigned char *) seqs[i].s + n1,
+                                       seqs[i].n - n1);
+                bad += (rc != NGX_WS_GUARD_OK
+                        || !ngx_ws_guard_utf8_boundary(&u));
+                bad += (ngx_ws_guard_utf8_finish(&u) != NGX_WS_GUARD_OK);
+
+                bad += (ngx_ws_guard_utf8_check(buf, pos + n1)
+                        != NGX_WS_GUARD_ERROR);
+            }
+        }
+    }
+
+    CHECK_EQ_INT(bad, 0);
+
+    /* runs of non-ASCII text, the fast path for Cyrillic and CJK */
+
+    bad = 0;
+
+    for (i = 0; i < 12; i++) {
+        for (len = 0; len + seqs[i].n <= sizeof(buf); len += seqs[i].n) {
+            memcpy(buf + len, seqs[i].s, seqs[i].n);
+        }
+
+        for (a = 0; a <= len; a++) {
+            bad += (split_check(buf, len, a, a) != NGX_WS_GUARD_OK);
+        }
+
+        /* a stray continuation byte at every position */
+
+        for (pos = 0; pos < len; pos += seqs[i].n) {
+            save = buf[pos];
+            buf[pos] = 0x80;
+            bad += (ngx_ws_guard_utf8_check(buf, len) != NGX_WS_GUARD_ERROR);
+            buf[pos] = save;
+        }
+    }
+
+    CHECK_EQ_INT(bad, 0);
+}
+
+
 /* writes cp in n bytes, overlong if n is more than needed */
 
 static size_t
@@ -400,6 +610,7 @@ main(void)
     test_ascii_runs();
     test_sticky();
     test_all_code_points();
+    test_word_boundaries();
 
     return unit_done("utf8");
 }
