@@ -875,7 +875,8 @@ ngx_http_ws_guard_strip_deflate(ngx_http_request_t *r)
             continue;
         }
 
-        out = ngx_pnalloc(r->pool, h[i].value.len);
+        /* elements are joined with ", ": up to twice the original */
+        out = ngx_pnalloc(r->pool, 2 * h[i].value.len);
         if (out == NULL) {
             return NGX_ERROR;
         }

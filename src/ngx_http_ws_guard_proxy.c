@@ -230,6 +230,16 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     /* emptied: nginx would otherwise forward it without calling recv */
     leftover->pos = leftover->last;
 
+    if (!s->client) {
+        /*
+         * nginx reads upgraded upstream bytes into the rest of this buffer:
+         * with a 101 and what came with it filling it, it would never call
+         * recv again (the client's header_in is not reused by nginx)
+         */
+        leftover->pos = leftover->start;
+        leftover->last = leftover->start;
+    }
+
     s->bytes = n;
 
     ngx_memzero(&fc, sizeof(ngx_ws_guard_frame_conf_t));

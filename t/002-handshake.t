@@ -504,7 +504,27 @@ headers: 0
 
 
 
-=== TEST 33: $ws_guard_result is "ok" for an accepted handshake
+=== TEST 33: a long extension list is rewritten without overflow
+--- config
+    location /ws {
+        ws_guard on;
+        ws_guard_origin any;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAW_PORT/reqhead;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection "upgrade";
+    }
+--- ws_client
+my $r = ws_raw(handshake(path => '/ws', headers => {
+    'Sec-WebSocket-Extensions' => join(',', ('a') x 3000) . ',permessage-deflate' }), 0.5);
+my ($ext) = $r =~ /^Sec-WebSocket-Extensions: ([^\r]*)\r$/mi;
+defined $ext && $ext eq join(', ', ('a') x 3000) ? 'rewritten' : 'wrong'
+--- ws_expect
+rewritten
+
+
+
+=== TEST 34: $ws_guard_result is "ok" for an accepted handshake
 --- config
     location /ws {
         ws_guard on;

@@ -74,7 +74,25 @@ binary ff
 
 
 
-=== TEST 6: upstream frames one byte per write
+=== TEST 6: a 101 and a large first frame in one write (more than the proxy buffer)
+--- ws_client
+session(path => '/raw/send-big/6000/x')
+--- ws_expect
+101
+text 6000 bytes
+
+
+
+=== TEST 7: the same with a frame of 100000 bytes
+--- ws_client
+session(path => '/raw/send-big/100000/y')
+--- ws_expect
+101
+text 100000 bytes
+
+
+
+=== TEST 8: upstream frames one byte per write
 --- ws_client
 session(path => '/raw/slow-send/' . unpack('H*', frame(payload => 'slowly')
                                             . frame(opcode => 9, payload => 'x')) . '/s', wait => 2)
@@ -85,7 +103,7 @@ ping x
 
 
 
-=== TEST 7: a 10 MiB message arrives intact (independent client, hash compared)
+=== TEST 9: a 10 MiB message arrives intact (independent client, hash compared)
 --- policy
 ws_guard_max_message_size 16m;
 --- ws_client
@@ -100,7 +118,7 @@ intact
 
 
 
-=== TEST 8: thousands of small messages both ways at once
+=== TEST 10: thousands of small messages both ways at once
 --- ws_client
 ws_client('/ws', '--flood', 5000, '--timeout', 30)
 --- ws_expect
@@ -111,7 +129,7 @@ closed 1000
 
 
 
-=== TEST 9: a fragmented message from the independent client
+=== TEST 11: a fragmented message from the independent client
 --- ws_client
 ws_client('/ws', '--send-fragments', 'frag|mented|message')
 --- ws_expect
@@ -121,7 +139,7 @@ closed 1000
 
 
 
-=== TEST 10: TLS on the client side
+=== TEST 12: TLS on the client side
 --- config
     listen $TEST_NGINX_SSL_PORT ssl;
     ssl_certificate $TEST_NGINX_CERT;
@@ -152,7 +170,7 @@ intact
 
 
 
-=== TEST 11: TLS on the upstream side
+=== TEST 13: TLS on the upstream side
 --- config
     location /ws {
         ws_guard on;
@@ -178,7 +196,7 @@ intact
 
 
 
-=== TEST 12: TLS on both sides, raw fragments and one byte per write
+=== TEST 14: TLS on both sides, raw fragments and one byte per write
 --- config
     listen $TEST_NGINX_SSL_PORT ssl;
     ssl_certificate $TEST_NGINX_CERT;
@@ -204,7 +222,7 @@ closed 1000
 
 
 
-=== TEST 13: per-connection counts in the access log
+=== TEST 15: per-connection counts in the access log
 --- http_config
     log_format wsc "$ws_guard_messages_in $ws_guard_messages_out $ws_guard_bytes_in $ws_guard_bytes_out [$ws_guard_close_code]";
 --- config

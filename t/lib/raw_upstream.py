@@ -16,6 +16,8 @@ Behaviour by request path:
                      head as received, then echoes
   /send/HEX[/...]    101, then the bytes HEX (sent with the 101 in one
                      write), then records like /sink
+  /send-big/N[/...]  101 and a text frame of N bytes "a" in one write, then
+                     records
   /sink[...]         101, then records what it receives, echoing nothing
   /slow-send/HEX     101, then the bytes HEX one per write, 20 ms apart,
                      then records
@@ -93,6 +95,9 @@ def serve(conn, logfile):
     record = False
     if path.startswith("/send/"):
         out += binascii.unhexlify(path[6:].split("/")[0])
+        record = True
+    if path.startswith("/send-big/"):
+        out += frame(b"a" * int(path[10:].split("/")[0]))
         record = True
     if path.startswith("/sink"):
         record = True
