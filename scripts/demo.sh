@@ -17,7 +17,7 @@ py=/usr/bin/python3
 mkdir -p "$dir/conf" "$dir/logs" "$dir/tmp"
 sed -e "s|@PORT@|$port|g" -e "s|@BACKEND_PORT@|$bport|g" \
     -e "s|@MODULE@|$top/build/ngx_http_ws_guard_module.so|g" \
-    -e "s|@DIR@|$dir|g" \
+    -e "s|@DIR@|$dir|g" -e "s|@TOP@|$top|g" \
     "$top/scripts/demo.conf" > "$dir/conf/nginx.conf"
 
 : > "$dir/logs/error.log"
@@ -135,6 +135,26 @@ if len(frames) >= 4 and frames[0] & 0x0f == 8:
     code = struct.unpack("!H", frames[2:4])[0]
     print("got: close frame %d \"%s\"" % (code, frames[4:2 + n].decode()))
 EOPY
+
+cat <<EOT
+
+6. /secure wants a JWT (HS256, scope "chat") and JSON chat messages
+   (t/lib/schema/chat.json); a bad message is dropped, the connection stays:
+
+EOT
+token=$($py "$top/t/lib/jwt/mint.py" HS256 "$top/t/lib/jwt/hmac.jwks" \
+    '{"sub":"alice","iss":"https://issuer.example","aud":"ws-demo","iat":"now","exp":"now+600","scope":"chat"}')
+echo "   without a token:"
+$client "ws://127.0.0.1:$port/secure" --no-origin | sed 's/^/     /'
+echo "   with a token (minted by PyJWT) in the subprotocol entry"
+echo "   \"bearer.<token>\" (browsers cannot set headers), a good, a bad and"
+echo "   a good message:"
+$client "ws://127.0.0.1:$port/secure" --no-origin \
+    --subprotocol "bearer.$token" \
+    --send '{"type":"join","room":"lobby"}' \
+    --send '{"type":"shout","room":"lobby"}' \
+    --send '{"type":"say","room":"lobby","text":"hi"}' --recv 2 \
+    | sed 's/^/     /'
 
 cat <<EOT
 

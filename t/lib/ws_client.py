@@ -27,6 +27,8 @@ async def main():
     ap.add_argument("url")
     ap.add_argument("-H", dest="headers", action="append", default=[])
     ap.add_argument("--origin")
+    ap.add_argument("--no-origin", action="store_true",
+                    help="send no Origin (the default)")
     ap.add_argument("--subprotocol", action="append", default=None)
     ap.add_argument("--send", action="append", default=[])
     ap.add_argument("--send-bytes", action="append", default=[])
