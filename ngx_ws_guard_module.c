@@ -13,6 +13,7 @@
 #include "ngx_http_ws_guard.h"
 
 
+static void *ngx_http_ws_guard_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_ws_guard_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_ws_guard_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -71,6 +72,19 @@ static ngx_conf_bitmask_t  ngx_http_ws_guard_message_type_mask[] = {
     { ngx_string("text"), NGX_WS_GUARD_FRAME_TEXT },
     { ngx_string("binary"), NGX_WS_GUARD_FRAME_BINARY },
     { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_ws_guard_limit_actions[] = {
+    { ngx_string("close"), NGX_HTTP_WS_GUARD_LIMIT_CLOSE },
+    { ngx_string("drop"), NGX_HTTP_WS_GUARD_LIMIT_DROP },
+    { ngx_string("delay"), NGX_HTTP_WS_GUARD_LIMIT_DELAY },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_num_bounds_t  ngx_http_ws_guard_limit_status_bounds = {
+    ngx_conf_check_num_bounds, 400, 599
 };
 
 
@@ -317,6 +331,52 @@ static ngx_command_t  ngx_http_ws_guard_commands[] = {
       0,
       NULL },
 
+    /* rates and connection counts */
+
+    { ngx_string("ws_guard_rate"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_1MORE,
+      ngx_http_ws_guard_rate_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ws_guard_limit_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_ws_guard_limit_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ws_guard_limit"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE123,
+      ngx_http_ws_guard_limit_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("ws_guard_limit_action"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, rate.action),
+      &ngx_http_ws_guard_limit_actions },
+
+    { ngx_string("ws_guard_limit_status"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, rate.status),
+      &ngx_http_ws_guard_limit_status_bounds },
+
+    /* observability */
+
+    { ngx_string("ws_guard_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_ws_guard_status_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -325,7 +385,7 @@ static ngx_http_module_t  ngx_http_ws_guard_module_ctx = {
     ngx_http_ws_guard_preconfiguration,    /* preconfiguration */
     ngx_http_ws_guard_postconfiguration,   /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
+    ngx_http_ws_guard_create_main_conf,    /* create main configuration */
     NULL,                                  /* init main configuration */
 
     NULL,                                  /* create server configuration */
@@ -399,6 +459,35 @@ ngx_http_ws_guard_header_filter(ngx_http_request_t *r)
 
 
 static void *
+ngx_http_ws_guard_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_ws_guard_main_conf_t  *wmcf;
+
+    wmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_ws_guard_main_conf_t));
+    if (wmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     wmcf->status = NULL;
+     */
+
+    if (ngx_array_init(&wmcf->zones, cf->pool, 4, sizeof(ngx_shm_zone_t *))
+        != NGX_OK
+        || ngx_array_init(&wmcf->limits, cf->pool, 4,
+                          sizeof(ngx_http_ws_guard_limit_t))
+           != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return wmcf;
+}
+
+
+static void *
 ngx_http_ws_guard_create_loc_conf(ngx_conf_t *cf)
 {
     ngx_http_ws_guard_loc_conf_t  *conf;
@@ -431,6 +520,8 @@ ngx_http_ws_guard_create_loc_conf(ngx_conf_t *cf)
     conf->idle_timeout = NGX_CONF_UNSET_MSEC;
 
     ngx_http_ws_guard_message_create_conf(&conf->message);
+
+    ngx_http_ws_guard_rate_create_conf(&conf->rate);
 
     return conf;
 }
@@ -475,6 +566,12 @@ ngx_http_ws_guard_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (ngx_http_ws_guard_message_merge_conf(cf, &prev->message,
                                              &conf->message)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_ws_guard_rate_merge_conf(cf, &prev->rate, &conf->rate)
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;
@@ -681,5 +778,9 @@ ngx_http_ws_guard_postconfiguration(ngx_conf_t *cf)
     ngx_http_next_header_filter = ngx_http_top_header_filter;
     ngx_http_top_header_filter = ngx_http_ws_guard_header_filter;
 
-    return NGX_OK;
+    if (ngx_http_ws_guard_rate_postconfiguration(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_ws_guard_status_postconfiguration(cf);
 }

@@ -1417,6 +1417,7 @@ ngx_http_ws_guard_timer_handler(ngx_event_t *ev)
         ngx_log_error(wlcf->log_level, r->connection->log, 0,
                       "ws_guard: connection lifetime exceeded, "
                       "closing with 1001");
+        ngx_http_ws_guard_stats_violation(wc, "lifetime", 0);
         ngx_http_ws_guard_start_close(wc, NGX_WS_GUARD_CLOSE_GOING_AWAY,
                                       "connection lifetime exceeded",
                                       "lifetime", NULL);
@@ -1428,6 +1429,7 @@ ngx_http_ws_guard_timer_handler(ngx_event_t *ev)
     {
         ngx_log_error(wlcf->log_level, r->connection->log, 0,
                       "ws_guard: idle timeout, closing with 1001");
+        ngx_http_ws_guard_stats_violation(wc, "idle", 0);
         ngx_http_ws_guard_start_close(wc, NGX_WS_GUARD_CLOSE_GOING_AWAY,
                                       "idle timeout", "idle", NULL);
         return;
@@ -1442,13 +1444,19 @@ ngx_http_ws_guard_timer_handler(ngx_event_t *ev)
                           "ws_guard: dry run: token expired, "
                           "close 1008 would be sent");
             ctx->token_exp_set = 0;
-            wc->violation = "token_expired";
+            ngx_http_ws_guard_stats_violation(wc, "token_expired", 1);
+
+            if (wc->violation == NULL) {
+                wc->violation = "token_expired";
+            }
+
             ngx_http_ws_guard_arm_timer(wc);
             return;
         }
 
         ngx_log_error(wlcf->log_level, r->connection->log, 0,
                       "ws_guard: token expired, closing with 1008");
+        ngx_http_ws_guard_stats_violation(wc, "token_expired", 0);
         ngx_http_ws_guard_start_close(wc, NGX_WS_GUARD_CLOSE_POLICY,
                                       "token expired", "token_expired",
                                       NULL);
@@ -1484,6 +1492,7 @@ ngx_http_ws_guard_peer_read_handler(ngx_event_t *ev)
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "ws_guard: shutting down, closing with 1001");
+        ngx_http_ws_guard_stats_violation(wc, "shutdown", 0);
 
         ngx_http_ws_guard_start_close(wc, NGX_WS_GUARD_CLOSE_GOING_AWAY,
                                       "server shutting down", "shutdown",
