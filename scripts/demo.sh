@@ -21,6 +21,7 @@ sed -e "s|@PORT@|$port|g" -e "s|@BACKEND_PORT@|$bport|g" \
     "$top/scripts/demo.conf" > "$dir/conf/nginx.conf"
 
 : > "$dir/logs/error.log"
+rm -f "$dir/backend.ready"
 
 pids=()
 cleanup() {
