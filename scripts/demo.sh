@@ -159,6 +159,22 @@ $client "ws://127.0.0.1:$port/secure" --no-origin \
 
 cat <<EOT
 
+7. The counters of all workers, for Prometheus (/ws_guard_status) or as
+   JSON (/ws_guard_status.json); a few lines:
+
+EOT
+$py - "$port" <<'EOPY' | sed 's/^/   /'
+import sys, urllib.request
+text = urllib.request.urlopen("http://127.0.0.1:%s/ws_guard_status"
+                              % sys.argv[1]).read().decode()
+for line in text.splitlines():
+    if line.startswith(("ws_guard_handshakes_total", "ws_guard_violations_total",
+                        "ws_guard_closes_total")) and not line.endswith(" 0"):
+        print(line)
+EOPY
+
+cat <<EOT
+
 What the guard logged (one line per refusal or violation):
 
 EOT
@@ -171,7 +187,8 @@ Try it yourself:
    $client ws://127.0.0.1:$port/ws --origin $origin --send hi
    $client ws://127.0.0.1:$port/cli --send hi        (no Origin needed here)
    $py -m websockets ws://127.0.0.1:$port/cli          (interactive)
-   tail -f $dir/logs/error.log $dir/logs/access.log
+   $py -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$port/ws_guard_status.json').read().decode())"
+   tail -f $dir/logs/error.log $dir/logs/access.log $dir/logs/ws.log
 
 Ctrl-C stops nginx and the backend.
 EOT
