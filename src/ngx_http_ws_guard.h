@@ -266,9 +266,19 @@ typedef struct {
 extern ngx_module_t  ngx_http_ws_guard_module;
 
 
+/* walks the headers of a list that have one name: start with part NULL */
+
+typedef struct {
+    ngx_list_part_t            *part;
+    ngx_uint_t                  i;
+} ngx_http_ws_guard_header_iter_t;
+
+
 /* handshake */
 
 ngx_int_t ngx_http_ws_guard_access_handler(ngx_http_request_t *r);
+ngx_table_elt_t *ngx_http_ws_guard_next_header(ngx_list_t *headers,
+    ngx_http_ws_guard_header_iter_t *it, const char *name);
 ngx_int_t ngx_http_ws_guard_reject(ngx_http_request_t *r,
     ngx_http_ws_guard_loc_conf_t *wlcf, ngx_http_ws_guard_ctx_t *ctx,
     ngx_http_ws_guard_result_e result, ngx_int_t status, const char *fmt,

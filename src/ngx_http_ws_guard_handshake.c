@@ -416,41 +416,59 @@ ngx_uint_t
 ngx_http_ws_guard_find_headers(ngx_list_t *headers, char *name,
     ngx_table_elt_t **last)
 {
-    size_t            len;
-    ngx_uint_t        i, n;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_uint_t                        n;
+    ngx_table_elt_t                  *h;
+    ngx_http_ws_guard_header_iter_t   it;
 
-    len = ngx_strlen(name);
     n = 0;
     *last = NULL;
+    it.part = NULL;
 
-    part = &headers->part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0 || h[i].key.len != len
-            || ngx_strncasecmp(h[i].key.data, (u_char *) name, len) != 0)
-        {
-            continue;
-        }
-
+    while ((h = ngx_http_ws_guard_next_header(headers, &it, name)) != NULL) {
         n++;
-        *last = &h[i];
+        *last = h;
     }
 
     return n;
+}
+
+
+/* the next header named name (case-insensitively), NULL after the last */
+
+ngx_table_elt_t *
+ngx_http_ws_guard_next_header(ngx_list_t *headers,
+    ngx_http_ws_guard_header_iter_t *it, const char *name)
+{
+    size_t            len;
+    ngx_table_elt_t  *h;
+
+    if (it->part == NULL) {
+        it->part = &headers->part;
+        it->i = 0;
+    }
+
+    len = ngx_strlen(name);
+
+    for ( ;; ) {
+
+        if (it->i >= it->part->nelts) {
+            if (it->part->next == NULL) {
+                return NULL;
+            }
+
+            it->part = it->part->next;
+            it->i = 0;
+            continue;
+        }
+
+        h = (ngx_table_elt_t *) it->part->elts + it->i++;
+
+        if (h->hash != 0 && h->key.len == len
+            && ngx_strncasecmp(h->key.data, (u_char *) name, len) == 0)
+        {
+            return h;
+        }
+    }
 }
 
 
@@ -509,12 +527,10 @@ static ngx_uint_t
 ngx_http_ws_guard_list_has(ngx_list_t *headers, char *name, ngx_str_t *token,
     ngx_uint_t name_only)
 {
-    u_char           *p, *end, *semi;
-    size_t            len;
-    ngx_str_t         t, want;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    u_char                           *p, *end, *semi;
+    ngx_str_t                         t, want;
+    ngx_table_elt_t                  *h;
+    ngx_http_ws_guard_header_iter_t   it;
 
     if (token == NULL) {
         ngx_str_set(&want, "upgrade");
@@ -523,31 +539,12 @@ ngx_http_ws_guard_list_has(ngx_list_t *headers, char *name, ngx_str_t *token,
         want = *token;
     }
 
-    len = ngx_strlen(name);
+    it.part = NULL;
 
-    part = &headers->part;
-    h = part->elts;
+    while ((h = ngx_http_ws_guard_next_header(headers, &it, name)) != NULL) {
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0 || h[i].key.len != len
-            || ngx_strncasecmp(h[i].key.data, (u_char *) name, len) != 0)
-        {
-            continue;
-        }
-
-        p = h[i].value.data;
-        end = p + h[i].value.len;
+        p = h->value.data;
+        end = p + h->value.len;
 
         while (ngx_http_ws_guard_next_token(&p, end, &t) == NGX_OK) {
 
@@ -772,41 +769,23 @@ static ngx_int_t
 ngx_http_ws_guard_check_subprotocols(ngx_http_request_t *r,
     ngx_http_ws_guard_loc_conf_t *wlcf, ngx_str_t *bad)
 {
-    u_char           *p, *end;
-    ngx_str_t         t, *allowed;
-    ngx_uint_t        i, j;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    u_char                           *p, *end;
+    ngx_str_t                         t, *allowed;
+    ngx_uint_t                        j;
+    ngx_table_elt_t                  *h;
+    ngx_http_ws_guard_header_iter_t   it;
 
     allowed = wlcf->subprotocols->elts;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    it.part = NULL;
 
-    for (i = 0; /* void */; i++) {
+    while ((h = ngx_http_ws_guard_next_header(&r->headers_in.headers, &it,
+                                              "sec-websocket-protocol"))
+           != NULL)
+    {
 
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0 || h[i].key.len != sizeof("sec-websocket-protocol")
-                                              - 1
-            || ngx_strncasecmp(h[i].key.data,
-                               (u_char *) "sec-websocket-protocol",
-                               h[i].key.len)
-               != 0)
-        {
-            continue;
-        }
-
-        p = h[i].value.data;
-        end = p + h[i].value.len;
+        p = h->value.data;
+        end = p + h->value.len;
 
         while (ngx_http_ws_guard_next_token(&p, end, &t) == NGX_OK) {
 
@@ -843,47 +822,28 @@ ngx_http_ws_guard_check_subprotocols(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_ws_guard_strip_deflate(ngx_http_request_t *r)
 {
-    u_char           *p, *end, *out, *start, *semi;
-    size_t            len;
-    ngx_str_t         t;
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    u_char                           *p, *end, *out, *start, *semi;
+    size_t                            len;
+    ngx_str_t                         t;
+    ngx_table_elt_t                  *h;
+    ngx_http_ws_guard_header_iter_t   it;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    it.part = NULL;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0
-            || h[i].key.len != sizeof("sec-websocket-extensions") - 1
-            || ngx_strncasecmp(h[i].key.data,
-                               (u_char *) "sec-websocket-extensions",
-                               h[i].key.len)
-               != 0)
-        {
-            continue;
-        }
+    while ((h = ngx_http_ws_guard_next_header(&r->headers_in.headers, &it,
+                                              "sec-websocket-extensions"))
+           != NULL)
+    {
 
         /* elements are joined with ", ": up to twice the original */
-        out = ngx_pnalloc(r->pool, 2 * h[i].value.len);
+        out = ngx_pnalloc(r->pool, 2 * h->value.len);
         if (out == NULL) {
             return NGX_ERROR;
         }
 
         start = out;
-        p = h[i].value.data;
-        end = p + h[i].value.len;
+        p = h->value.data;
+        end = p + h->value.len;
 
         while (ngx_http_ws_guard_next_token(&p, end, &t) == NGX_OK) {
             semi = ngx_strlchr(t.data, t.data + t.len, ';');
@@ -914,11 +874,11 @@ ngx_http_ws_guard_strip_deflate(ngx_http_request_t *r)
         }
 
         if (out == start) {
-            ngx_http_ws_guard_hide_header(&h[i]);
+            ngx_http_ws_guard_hide_header(h);
 
         } else {
-            h[i].value.data = start;
-            h[i].value.len = out - start;
+            h->value.data = start;
+            h->value.len = out - start;
         }
     }
 

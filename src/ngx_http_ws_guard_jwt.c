@@ -268,44 +268,26 @@ static ngx_int_t
 ngx_http_ws_guard_jwt_subprotocol(ngx_http_request_t *r, ngx_str_t *prefix,
     ngx_str_t *token)
 {
-    u_char           *p, *end, *out, *start;
-    ngx_str_t         t;
-    ngx_uint_t        i, found, entry;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    u_char                           *p, *end, *out, *start;
+    ngx_str_t                         t;
+    ngx_uint_t                        found, entry;
+    ngx_table_elt_t                  *h;
+    ngx_http_ws_guard_header_iter_t   it;
 
     found = 0;
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    it.part = NULL;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].hash == 0
-            || h[i].key.len != sizeof("sec-websocket-protocol") - 1
-            || ngx_strncasecmp(h[i].key.data,
-                               (u_char *) "sec-websocket-protocol",
-                               h[i].key.len)
-               != 0)
-        {
-            continue;
-        }
+    while ((h = ngx_http_ws_guard_next_header(&r->headers_in.headers, &it,
+                                              "sec-websocket-protocol"))
+           != NULL)
+    {
 
         /* is there a token entry in this header at all */
 
         entry = 0;
-        p = h[i].value.data;
-        end = p + h[i].value.len;
+        p = h->value.data;
+        end = p + h->value.len;
 
         while (ngx_http_ws_guard_next_token(&p, end, &t) == NGX_OK) {
             if (t.len >= prefix->len
@@ -326,13 +308,13 @@ ngx_http_ws_guard_jwt_subprotocol(ngx_http_request_t *r, ngx_str_t *prefix,
          * length holds them whatever the original spacing
          */
 
-        out = ngx_pnalloc(r->pool, 2 * h[i].value.len);
+        out = ngx_pnalloc(r->pool, 2 * h->value.len);
         if (out == NULL) {
             return NGX_ERROR;
         }
 
         start = out;
-        p = h[i].value.data;
+        p = h->value.data;
 
         while (ngx_http_ws_guard_next_token(&p, end, &t) == NGX_OK) {
 
@@ -361,11 +343,11 @@ ngx_http_ws_guard_jwt_subprotocol(ngx_http_request_t *r, ngx_str_t *prefix,
          */
 
         if (out == start) {
-            ngx_http_ws_guard_hide_header(&h[i]);
+            ngx_http_ws_guard_hide_header(h);
 
         } else {
-            h[i].value.data = start;
-            h[i].value.len = out - start;
+            h->value.data = start;
+            h->value.len = out - start;
         }
     }
 
