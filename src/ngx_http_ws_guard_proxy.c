@@ -54,6 +54,8 @@ static void ngx_http_ws_guard_cut(ngx_http_ws_guard_side_t *s,
     ngx_uint_t violating);
 static void ngx_http_ws_guard_wake(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_timer_handler(ngx_event_t *ev);
+static void ngx_http_ws_guard_expire(ngx_http_ws_guard_conn_t *wc,
+    ngx_uint_t code, const char *reason, const char *kind);
 static void ngx_http_ws_guard_arm_timer(ngx_http_ws_guard_conn_t *wc);
 static void ngx_http_ws_guard_peer_read_handler(ngx_event_t *ev);
 static void ngx_http_ws_guard_delay_handler(ngx_event_t *ev);
@@ -886,6 +888,7 @@ static ngx_int_t
 ngx_http_ws_guard_message_violation(ngx_http_ws_guard_side_t *s,
     ngx_http_ws_guard_verdict_t *v, u_char **q)
 {
+    u_char                        *from;
     ngx_http_request_t            *r;
     ngx_http_ws_guard_conn_t      *wc;
     ngx_http_ws_guard_loc_conf_t  *wlcf;
@@ -916,8 +919,23 @@ ngx_http_ws_guard_message_violation(ngx_http_ws_guard_side_t *s,
 
     ngx_http_ws_guard_stats_violation(wc, v->kind, 0);
 
+    /*
+     * droppable: a message held whole (buffer mode), or one that began in
+     * this frame of which nothing went on yet; a compressed one only when
+     * the receiver's decompressor starts over with each message
+     */
+
+    from = NULL;
+
+    if (s->holding) {
+        from = s->hold;
+
+    } else if (s->msg_here && !s->frame_sent && s->frame >= s->pos) {
+        from = s->frame;
+    }
+
     if (wlcf->message.violation == NGX_HTTP_WS_GUARD_VIOLATION_DROP
-        && s->holding
+        && from != NULL
         && (!s->compressed
             || s->inflate->conf.dir.no_context_takeover))
     {
@@ -931,51 +949,20 @@ ngx_http_ws_guard_message_violation(ngx_http_ws_guard_side_t *s,
 
         ngx_http_ws_guard_message_abort(s);
 
-        /* all of it was held: cut out what came so far (control frames
-         * between its fragments go with it) and the rest as it comes */
+        /* cut out what came of it so far (in buffer mode, control frames
+         * between its fragments go with it), and the rest as it comes */
 
-        ngx_memmove(s->hold, *q, s->last - *q);
-        s->last -= *q - s->hold;
-        *q = s->hold;
-        s->frame = s->hold;
+        ngx_memmove(from, *q, s->last - *q);
+        s->last -= *q - from;
+        *q = from;
+        s->frame = from;
         s->holding = 0;
 
         if (s->in_payload) {
             s->dropping = 1;
             s->drop_frame = 1;
-            s->drop_from = s->hold;
+            s->drop_from = from;
         }
-
-        return NGX_OK;
-    }
-
-    if (wlcf->message.violation == NGX_HTTP_WS_GUARD_VIOLATION_DROP
-        && s->msg_here && !s->frame_sent && s->frame >= s->pos
-        && (!s->compressed
-            || s->inflate->conf.dir.no_context_takeover))
-    {
-        ngx_log_error(wlcf->log_level, r->connection->log, 0,
-                      "ws_guard: %s message violation: %s, message dropped",
-                      s->client ? "client" : "upstream", v->reason);
-
-        if (wc->violation == NULL) {
-            wc->violation = v->kind;
-        }
-
-        ngx_http_ws_guard_message_abort(s);
-
-        if (s->in_payload) {
-            /* the rest of the message goes as it comes */
-            s->dropping = 1;
-            s->drop_frame = 1;
-            s->drop_from = s->frame;
-            return NGX_OK;
-        }
-
-        /* at its end: this frame held all of it */
-        ngx_memmove(s->frame, *q, s->last - *q);
-        s->last -= *q - s->frame;
-        *q = s->frame;
 
         return NGX_OK;
     }
@@ -1414,24 +1401,16 @@ ngx_http_ws_guard_timer_handler(ngx_event_t *ev)
     if (wlcf->max_lifetime
         && ngx_current_msec - wc->started >= wlcf->max_lifetime)
     {
-        ngx_log_error(wlcf->log_level, r->connection->log, 0,
-                      "ws_guard: connection lifetime exceeded, "
-                      "closing with 1001");
-        ngx_http_ws_guard_stats_violation(wc, "lifetime", 0);
-        ngx_http_ws_guard_start_close(wc, NGX_WS_GUARD_CLOSE_GOING_AWAY,
-                                      "connection lifetime exceeded",
-                                      "lifetime", NULL);
+        ngx_http_ws_guard_expire(wc, NGX_WS_GUARD_CLOSE_GOING_AWAY,
+                                 "connection lifetime exceeded", "lifetime");
         return;
     }
 
     if (wlcf->idle_timeout
         && ngx_current_msec - wc->active >= wlcf->idle_timeout)
     {
-        ngx_log_error(wlcf->log_level, r->connection->log, 0,
-                      "ws_guard: idle timeout, closing with 1001");
-        ngx_http_ws_guard_stats_violation(wc, "idle", 0);
-        ngx_http_ws_guard_start_close(wc, NGX_WS_GUARD_CLOSE_GOING_AWAY,
-                                      "idle timeout", "idle", NULL);
+        ngx_http_ws_guard_expire(wc, NGX_WS_GUARD_CLOSE_GOING_AWAY,
+                                 "idle timeout", "idle");
         return;
     }
 
@@ -1454,16 +1433,31 @@ ngx_http_ws_guard_timer_handler(ngx_event_t *ev)
             return;
         }
 
-        ngx_log_error(wlcf->log_level, r->connection->log, 0,
-                      "ws_guard: token expired, closing with 1008");
-        ngx_http_ws_guard_stats_violation(wc, "token_expired", 0);
-        ngx_http_ws_guard_start_close(wc, NGX_WS_GUARD_CLOSE_POLICY,
-                                      "token expired", "token_expired",
-                                      NULL);
+        ngx_http_ws_guard_expire(wc, NGX_WS_GUARD_CLOSE_POLICY,
+                                 "token expired", "token_expired");
         return;
     }
 
     ngx_http_ws_guard_arm_timer(wc);
+}
+
+
+/* a limit of time was reached: one log line, and a close both ways */
+
+static void
+ngx_http_ws_guard_expire(ngx_http_ws_guard_conn_t *wc, ngx_uint_t code,
+    const char *reason, const char *kind)
+{
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(wc->request,
+                                        ngx_http_ws_guard_module);
+
+    ngx_log_error(wlcf->log_level, wc->request->connection->log, 0,
+                  "ws_guard: %s, closing with %ui", reason, code);
+
+    ngx_http_ws_guard_stats_violation(wc, kind, 0);
+    ngx_http_ws_guard_start_close(wc, code, reason, kind, NULL);
 }
 
 

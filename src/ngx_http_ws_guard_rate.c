@@ -145,6 +145,8 @@ static ngx_int_t ngx_http_ws_guard_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_ws_guard_rbtree_insert_value(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_int_t ngx_http_ws_guard_rate_option(ngx_str_t *value,
+    const char *messages, ngx_http_ws_guard_rates_t *rates);
 static ngx_int_t ngx_http_ws_guard_parse_rate(ngx_str_t *value,
     ngx_uint_t bytes, uint64_t *rate);
 static ngx_int_t ngx_http_ws_guard_parse_direction(ngx_str_t *value,
@@ -1159,7 +1161,7 @@ ngx_http_ws_guard_rate_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_ws_guard_loc_conf_t *wlcf = conf;
 
-    ngx_int_t                  n;
+    ngx_int_t                  n, rc;
     ngx_str_t                 *value, s;
     ngx_uint_t                 i;
     ngx_http_ws_guard_rate_t  *rate;
@@ -1185,29 +1187,13 @@ ngx_http_ws_guard_rate_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     for (i = 1; i < cf->args->nelts; i++) {
 
-        if (ngx_strncmp(value[i].data, "messages=", 9) == 0) {
-            s.data = value[i].data + 9;
-            s.len = value[i].len - 9;
-
-            if (ngx_http_ws_guard_parse_rate(&s, 0, &rate->rates.messages)
-                != NGX_OK)
-            {
-                goto invalid;
-            }
-
-            continue;
+        rc = ngx_http_ws_guard_rate_option(&value[i], "messages=",
+                                           &rate->rates);
+        if (rc == NGX_ERROR) {
+            goto invalid;
         }
 
-        if (ngx_strncmp(value[i].data, "bytes=", 6) == 0) {
-            s.data = value[i].data + 6;
-            s.len = value[i].len - 6;
-
-            if (ngx_http_ws_guard_parse_rate(&s, 1, &rate->rates.bytes)
-                != NGX_OK)
-            {
-                goto invalid;
-            }
-
+        if (rc == NGX_OK) {
             continue;
         }
 
@@ -1264,7 +1250,7 @@ ngx_http_ws_guard_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     u_char                            *p;
     ssize_t                            size;
-    ngx_int_t                          n;
+    ngx_int_t                          n, rc;
     ngx_str_t                         *value, name, s;
     ngx_uint_t                         i;
     ngx_shm_zone_t                    *shm_zone, **zp;
@@ -1327,29 +1313,12 @@ ngx_http_ws_guard_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
-        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
-            s.data = value[i].data + 5;
-            s.len = value[i].len - 5;
-
-            if (ngx_http_ws_guard_parse_rate(&s, 0, &zone->rates.messages)
-                != NGX_OK)
-            {
-                goto invalid;
-            }
-
-            continue;
+        rc = ngx_http_ws_guard_rate_option(&value[i], "rate=", &zone->rates);
+        if (rc == NGX_ERROR) {
+            goto invalid;
         }
 
-        if (ngx_strncmp(value[i].data, "bytes=", 6) == 0) {
-            s.data = value[i].data + 6;
-            s.len = value[i].len - 6;
-
-            if (ngx_http_ws_guard_parse_rate(&s, 1, &zone->rates.bytes)
-                != NGX_OK)
-            {
-                goto invalid;
-            }
-
+        if (rc == NGX_OK) {
             continue;
         }
 
@@ -1567,6 +1536,38 @@ ngx_http_ws_guard_rate_postconfiguration(ngx_conf_t *cf)
  * Rates: "10r/s", "600r/m" (messages); a size in nginx syntax followed by
  * "/s" or "/m" (bytes: "64k/s", "1m/s", "100/s").  Stored per 1000 s.
  */
+
+/*
+ * The message rate (its parameter named "messages=" or "rate=") or
+ * "bytes=": NGX_OK, NGX_DECLINED for another parameter, NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_ws_guard_rate_option(ngx_str_t *value, const char *messages,
+    ngx_http_ws_guard_rates_t *rates)
+{
+    size_t     n;
+    ngx_str_t  s;
+
+    n = ngx_strlen(messages);
+
+    if (value->len >= n && ngx_strncmp(value->data, messages, n) == 0) {
+        s.data = value->data + n;
+        s.len = value->len - n;
+
+        return ngx_http_ws_guard_parse_rate(&s, 0, &rates->messages);
+    }
+
+    if (value->len >= 6 && ngx_strncmp(value->data, "bytes=", 6) == 0) {
+        s.data = value->data + 6;
+        s.len = value->len - 6;
+
+        return ngx_http_ws_guard_parse_rate(&s, 1, &rates->bytes);
+    }
+
+    return NGX_DECLINED;
+}
+
 
 static ngx_int_t
 ngx_http_ws_guard_parse_rate(ngx_str_t *value, ngx_uint_t bytes,
