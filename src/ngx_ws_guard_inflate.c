@@ -143,6 +143,7 @@ ngx_ws_guard_inflate_end(ngx_ws_guard_inflate_t *inf,
         /* after a final block in the payload the tail is not inflated */
 
         inf->tail_pos = inf->ended ? sizeof(ngx_ws_guard_inflate_tail) : 0;
+        inf->tail_size = inf->size;
         break;
 
     case sw_tail:
@@ -176,13 +177,16 @@ ngx_ws_guard_inflate_end(ngx_ws_guard_inflate_t *inf,
                                            "inflate failed", "inflateReset");
         }
 
-    } else if ((inf->zs.data_type & NGX_WS_GUARD_INFLATE_BOUNDARY_MASK)
-               != NGX_WS_GUARD_INFLATE_BOUNDARY)
+    } else if (inf->size != inf->tail_size
+               || (inf->zs.data_type & NGX_WS_GUARD_INFLATE_BOUNDARY_MASK)
+                  != NGX_WS_GUARD_INFLATE_BOUNDARY)
     {
         /*
          * inside a block: the sender did not end the message with an
          * empty stored block, so the next would start at another place
-         * for the receiver than for the sender
+         * for the receiver than for the sender.  The tail, an empty
+         * stored block, makes no output: if it did, it was taken as data
+         * (zlib's data_type alone depends on how the input was cut)
          */
 
         return ngx_ws_guard_inflate_fail(inf, NGX_WS_GUARD_CLOSE_INVALID_DATA,

@@ -182,6 +182,7 @@ typedef struct {
     unsigned                      ended;        /* final block seen */
     unsigned                      extra;        /* bytes after it */
     size_t                        tail_pos;     /* of 00 00 ff ff */
+    uint64_t                      tail_size;    /* size when it began */
 
     /* bytes held through conf.alloc, and the most ever held */
     size_t                        memory;
