@@ -124,6 +124,7 @@ bench: deps build build/bench/bench_core build/bench/bench_utf8 \
 	build/bench/bench_core
 	build/bench/bench_utf8
 	build/bench/bench_schema
+	bench/jwt_handshakes.sh
 	bench/run.sh
 
 bench-profile: build build/bench/ws_load build/bench/ws_echo

@@ -7,28 +7,45 @@
 # upstream: once the access phase has passed the handshake, nginx serves a
 # tiny static file (200) on the same keep-alive connection.  A small C
 # load loop (built here) keeps CONNS connections busy for SECONDS and counts
-# the 200s; any other status is counted apart (a refused token would be a
-# 401, which closes the connection, and the run would say so).  Besides
-# requests per second (which depend on what else the machine runs), each row
-# gives the nginx worker's CPU time (utime + stime) per request over the
-# measured window, the steadier figure.
+# the 200s; any other status fails the run (a refused token would be a
+# 401, which closes the connection).  Each row gives handshakes per second
+# (which depend on what else the machine runs) and the nginx worker's CPU
+# time (utime + stime) per handshake over the measured window, the steadier
+# figure; for the JWT rows also that CPU time less the one of the row
+# without JWT: what the token costs.
 #
 # Rows: no guard; ws_guard without JWT; ws_guard_jwt with HS256, RS256
 # (2048-bit key), ES256 and EdDSA tokens (minted by t/lib/jwt/mint.py,
 # PyJWT), each with a kid that selects one key out of t/lib/jwt/all.jwks.
-# Then "openssl speed" on one core for comparison.
+# Then "openssl speed" on one core for comparison.  make bench runs it
+# before bench/run.sh.
 #
 # Environment: SECONDS_RUN=5 CONNS=32 NGINX=/usr/sbin/nginx
-#              MODULE=build/ngx_http_ws_guard_module.so PORT=18480
+#              MODULE=build/ngx_http_ws_guard_module.so
+#              PORT (default: a free one, from build/bench/ws_load -F if
+#              it is built, else 18480)
 #              SPEED=1 (0: skip openssl speed)
+#              QUICK=1 (SECONDS_RUN=2 and SPEED=0 unless given)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 nginx=${NGINX:-/usr/sbin/nginx}
 module=${MODULE:-$top/build/ngx_http_ws_guard_module.so}
-secs=${SECONDS_RUN:-5}
+if [ "${QUICK:-0}" = 1 ]; then
+    secs=${SECONDS_RUN:-2}
+    speed=${SPEED:-0}
+else
+    secs=${SECONDS_RUN:-5}
+    speed=${SPEED:-1}
+fi
 conns=${CONNS:-32}
-port=${PORT:-18480}
+if [ -n "${PORT:-}" ]; then
+    port=$PORT
+elif [ -x "$top/build/bench/ws_load" ]; then
+    port=$("$top/build/bench/ws_load" -F)
+else
+    port=18480
+fi
 work=$(mktemp -d /tmp/ws_guard_jwt_bench.XXXXXX)
 chmod 755 "$work"   # the worker serves a file from it
 keys=$top/t/lib/jwt
@@ -197,9 +214,11 @@ mint() {
         '{"sub":"bench","exp":"now+3600"}' "{\"kid\":\"$3\"}"
 }
 
+no_jwt_us=""
+
 run() {
     # $1 label
-    local status
+    local status rps okn othern us token_us
     status=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port;
                                 cat '$work/req' >&3; head -n 1 <&3" | tr -d '\r')
     case "$status" in
@@ -210,10 +229,23 @@ run() {
     esac
     "$work/load" "$port" 0.5 "$conns" "$work/req" > /dev/null   # warm up
     t0=$(worker_ticks)
-    read -r rps okn othern < <("$work/load" "$port" "$secs" "$conns" "$work/req")
+    "$work/load" "$port" "$secs" "$conns" "$work/req" > "$work/load.out"
     t1=$(worker_ticks)
-    printf '%-26s %10s/s %10s us   (%s ok, %s other)\n' "$1" "$rps" \
-        "$(( (t1 - t0) * 1000000 / hz / (okn + othern) ))" "$okn" "$othern"
+    read -r rps okn othern < "$work/load.out"
+    if [ "$othern" != 0 ] || [ "$okn" = 0 ]; then
+        echo "$1: $okn handshakes passed, $othern answered otherwise" >&2
+        exit 1
+    fi
+    us=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$okn" \
+         'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+    token_us=""
+    case "$1" in
+        "ws_guard, no JWT") no_jwt_us=$us ;;
+        ws_guard_jwt*) token_us=$(awk -v a="$us" -v b="$no_jwt_us" \
+                          'BEGIN { printf "%.1f", a - b }') ;;
+    esac
+    printf '%-26s %14s %18s %14s   (%s in %s s)\n' "$1" "$rps" "$us" \
+        "$token_us" "$okn" "$secs"
 }
 
 # utime + stime of the one worker, in clock ticks
@@ -225,7 +257,8 @@ worker_ticks() {
 echo "nginx $("$nginx" -v 2>&1 | sed 's/.*\///'), worker_processes 1," \
      "$conns keep-alive connections, $secs s per row, $(nproc) CPUs"
 echo
-printf '%-26s %12s %13s\n' "handshake requests" "per second" "worker CPU"
+printf '%-26s %14s %18s %14s\n' "" "handshakes/s" "CPU us/handshake" \
+    "of which JWT"
 
 request /plain/x ""; run "no guard"
 request /guard/x ""; run "ws_guard, no JWT"
@@ -234,7 +267,13 @@ request /ws/x "$(mint RS256 rsa.key rsa)"; run "ws_guard_jwt RS256 (2048)"
 request /ws/x "$(mint ES256 ec256.key ec256)"; run "ws_guard_jwt ES256"
 request /ws/x "$(mint EdDSA ed25519.key ed25519)"; run "ws_guard_jwt EdDSA"
 
-if [ "${SPEED:-1}" = 1 ]; then
+if [ -s "$work/logs/error.log" ]; then
+    echo "jwt_handshakes: nginx logged errors:" >&2
+    sed -n '1,5p' "$work/logs/error.log" >&2
+    exit 1
+fi
+
+if [ "$speed" = 1 ]; then
     echo
     echo "openssl speed -seconds 3 rsa2048 ecdsap256 ed25519 hmac (one core):"
     openssl speed -seconds 3 rsa2048 ecdsap256 ed25519 hmac 2>/dev/null \

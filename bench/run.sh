@@ -17,6 +17,15 @@
 # median of the per-round ratios (bench/report.pl).  The last line is the
 # headline ratio.
 #
+# Every configuration gets the same client traffic: the same handshake (with
+# an HS256 token in Authorization, minted here at the start together with
+# its key file, which only guard-policy checks) and the same messages (JSON
+# chat messages, ws_load -j, which only guard-policy validates), so that
+# only the guard differs.  A fragment's "# load: OPTIONS" line adds ws_load
+# options for that configuration alone (split at white space; @TOKEN@ is
+# the token); its @BENCH@ and @OUT@ become the bench/ directory and
+# BENCH_OUT.
+#
 # Environment:
 #   QUICK=1          one round instead of five, 2,000 idle connections
 #   ROUNDS=5         rounds
@@ -29,6 +38,9 @@
 #                    files limit cannot hold them: nginx needs two each)
 #   IDLE_SIZE=1024   size of the one message echoed in the memory test
 #   HEADLINE=1024:100:16   the cell of the headline ratio
+#   PAYLOAD=json     json: ws_load -j for every configuration; text: the
+#                    plain mixed text of ws_load without -j (then
+#                    guard-policy refuses the messages: CONFIGS without it)
 #   NGINX=/usr/sbin/nginx   MODULE=build/ngx_http_ws_guard_module.so
 #   BENCH_OUT=build/bench/run   where configs, logs and raw results go
 #   PROFILE=1        instead of the above: perf record on the worker of
@@ -60,6 +72,13 @@ cells=${CELLS:-"64:100:1 64:100:16 1024:100:1 1024:100:16 16384:100:1 \
 16384:100:16 64:5000:1 1024:5000:1 16384:5000:1"}
 idle_size=${IDLE_SIZE:-1024}
 headline=${HEADLINE:-1024:100:16}
+payload=${PAYLOAD:-json}
+
+case $payload in
+    json) payload_opt=(-j); payload_desc="JSON chat messages (ws_load -j)" ;;
+    text) payload_opt=(); payload_desc="mixed text messages" ;;
+    *) echo "bench: PAYLOAD is json or text, not \"$payload\"" >&2; exit 1 ;;
+esac
 
 for b in ws_load ws_echo; do
     if [ ! -x "$bin/$b" ]; then
@@ -110,9 +129,33 @@ then
 fi
 rm -rf "$out"
 mkdir -p "$out"
+out=$(cd "$out" && pwd)     # nginx -p and -c want it absolute
 touch "$out/.ws_bench"
 # the module is copied so that a rebuild during the run changes nothing
 cp "$module" "$out/ngx_http_ws_guard_module.so"
+
+# the token of every handshake: a fresh HS256 secret in a JWKS for
+# guard-policy (@OUT@/jwt-hs256.jwks) and a token signed with it, valid for
+# an hour from now, with openssl (base64url: RFC 7515)
+b64url() {
+    base64 -w 0 | tr '+/' '-_' | tr -d '='
+}
+
+openssl rand 32 > "$out/jwt-hs256.key"
+printf '{"keys":[{"kty":"oct","kid":"bench","alg":"HS256","k":"%s"}]}\n' \
+    "$(b64url < "$out/jwt-hs256.key")" > "$out/jwt-hs256.jwks"
+now=$(date +%s)
+jwt=$(printf '{"alg":"HS256","typ":"JWT","kid":"bench"}' | b64url).$(printf \
+    '{"iss":"ws-bench","aud":"ws-bench","sub":"bench","scope":"chat:read chat:write","iat":%d,"exp":%d}' \
+    "$now" $((now + 3600)) | b64url)
+token=$jwt.$(printf '%s' "$jwt" | openssl dgst -sha256 -binary -mac HMAC \
+    -macopt "hexkey:$(od -An -v -tx1 "$out/jwt-hs256.key" | tr -d ' \n')" \
+    | b64url)
+[[ "$token" =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$ ]] \
+    || { echo "bench: could not mint the token with openssl" >&2; exit 1; }
+
+# what every run of ws_load gets
+common_opts=("${payload_opt[@]}" -H "Authorization: Bearer $token")
 
 # nginx masters (stopped with QUIT, gracefully) and the echo backend (TERM;
 # background jobs of a script ignore QUIT and INT)
@@ -159,7 +202,7 @@ echo_port=$(cat "$out/echo.port")
 # one nginx per configuration
 
 names=()
-declare -A port worker dir master
+declare -A port worker dir master load_opts
 baseline=""
 headline_cfg=""
 
@@ -185,15 +228,24 @@ for frag in "$config_dir"/*.conf; do
         load="load_module $out/ngx_http_ws_guard_module.so;"
     fi
 
+    # the fragments, @BENCH@ and @OUT@ filled in
+    sed -e "s|@BENCH@|$top/bench|g" -e "s|@OUT@|$out|g" "$frag" \
+        > "$d/fragment.conf"
+
     http=""
     if [ -f "${frag%.conf}.http" ]; then
-        http="include ${frag%.conf}.http;"
+        sed -e "s|@BENCH@|$top/bench|g" -e "s|@OUT@|$out|g" \
+            "${frag%.conf}.http" > "$d/fragment.http"
+        http="include $d/fragment.http;"
     fi
+
+    load_opts[$name]=$(sed -n '/^# load: */{s///p;q}' "$frag")
+    load_opts[$name]=${load_opts[$name]//@TOKEN@/$token}
 
     sed -e "s|@LOAD_MODULE@|$load|" -e "s|@NOFILE@|$nofile|" \
         -e "s|@WORKER_CONNECTIONS@|$worker_conns|" -e "s|@DIR@|$d|g" \
         -e "s|@HTTP_FRAGMENT@|$http|" -e "s|@PORT@|$p|" \
-        -e "s|@FRAGMENT@|$frag|" -e "s|@ECHO_PORT@|$echo_port|" \
+        -e "s|@FRAGMENT@|$d/fragment.conf|" -e "s|@ECHO_PORT@|$echo_port|" \
         "$top/bench/nginx.conf.in" > "$d/nginx.conf"
 
     if ! "$nginx" -t -q -p "$d" -c "$d/nginx.conf" -e "$d/error.log" \
@@ -256,10 +308,12 @@ check_worker() {
 }
 
 run_load() {
-    local name=$1 line
+    local name=$1 line extra
     shift
+    read -r -a extra <<< "${load_opts[$name]}"
     if ! line=$("$bin/ws_load" -p "${port[$name]}" -W "${worker[$name]}" \
-                -l "$name" "$@" 2> "$out/ws_load.err"); then
+                -l "$name" "${common_opts[@]}" "${extra[@]}" "$@" \
+                2> "$out/ws_load.err"); then
         echo "bench: ws_load failed against $name: $*" >&2
         cat "$out/ws_load.err" >&2
         echo "bench: last lines of ${dir[$name]}/error.log:" >&2
@@ -287,7 +341,9 @@ if [ -n "${PROFILE:-}" ]; then
     psecs=${PROFILE_SECONDS:-5}
     echo "bench: profiling the worker of $n (pid ${worker[$n]}) at" \
          "$size B, $conns connections, depth $depth for $psecs s"
+    read -r -a extra <<< "${load_opts[$n]}"
     "$bin/ws_load" -p "${port[$n]}" -W "${worker[$n]}" -l "$n" \
+        "${common_opts[@]}" "${extra[@]}" \
         -c "$conns" -s "$size" -d "$depth" -t "$((psecs + 1))" -w 1 \
         > "$out/profile.load" &
     lp=$!
@@ -311,6 +367,8 @@ echo "bench: ${names[*]} on ports $(for n in "${names[@]}"; do
     printf '%s ' "${port[$n]}"; done)(echo backend $echo_port)"
 echo "bench: $rounds round(s) x ${secs} s (+${warmup} s warm-up) per run;" \
      "cells (size:connections:depth): $cells"
+echo "bench: every configuration: $payload_desc, a bearer token (HS256)" \
+     "at the handshake; baseline $baseline, headline $headline_cfg"
 echo "bench: $(nproc) CPUs, $(sed -n '/^model name[^:]*: */{s///p;q}' \
      /proc/cpuinfo); load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 

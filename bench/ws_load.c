@@ -13,7 +13,14 @@
  * sent, and its latency (from the moment its frame was handed to send() to
  * the moment the whole echo was read) goes into a log-linear histogram.
  * The payloads are printable ASCII with some multibyte UTF-8, so that UTF-8
- * validation has real work to do.
+ * validation has real work to do.  With -j each message is instead one JSON
+ * document of exactly SIZE bytes, a chat message (bench/schemas/):
+ *
+ *   {"type":"chat","seq":1000000042,"room":"r3","text":"..."}
+ *
+ * its "seq" the connection's message number (10 digits), its text the same
+ * mixed UTF-8 words (quotes escaped) padded to the size.  -H adds a header
+ * line to every handshake (a bearer token, say); it may repeat.
  *
  * After WARMUP seconds the measured window of SECONDS starts: messages
  * echoed within it are counted, and with -W the CPU time (utime + stime
@@ -31,7 +38,8 @@
  *
  *   ws_load -p PORT [-a 127.0.0.1] [-u /ws] [-o ORIGIN] [-c CONNS]
  *           [-s SIZE] [-d DEPTH] [-t SECONDS] [-w WARMUP] [-W PID]
- *           [-m load|idle] [-k MAX_CONNECTING] [-l LABEL]
+ *           [-m load|idle] [-k MAX_CONNECTING] [-l LABEL] [-j]
+ *           [-H 'Name: value']...
  *   ws_load -F        prints a free loopback port
  */
 
@@ -47,6 +55,20 @@
 #define LOAD_TEMPLATES  16
 #define LOAD_EVENTS     1024
 #define LOAD_HEAD_MAX   4096
+#define LOAD_HEADERS    8
+
+/*
+ * -j: the JSON document around the text.  "seq" is written per message, 10
+ * digits at LOAD_SEQ_OFF, the first never 0; "room" is r0 to r3.
+ */
+#define LOAD_JSON_HEAD  "{\"type\":\"chat\",\"seq\":"
+#define LOAD_JSON_ROOM  ",\"room\":\"r%u\",\"text\":\""
+#define LOAD_JSON_TAIL  "\"}"
+#define LOAD_SEQ_OFF    (sizeof(LOAD_JSON_HEAD) - 1)
+#define LOAD_SEQ_DIGITS 10
+#define LOAD_JSON_MIN   (LOAD_SEQ_OFF + LOAD_SEQ_DIGITS                     \
+                         + sizeof(LOAD_JSON_ROOM) - 1 - 1                   \
+                         + sizeof(LOAD_JSON_TAIL) - 1)
 
 /* latency histogram: exact below 64 ns, then 32 buckets per power of two */
 #define HIST_SUB_BITS   5
@@ -111,7 +133,12 @@ typedef struct {
 
 static void load_usage(void);
 static void load_free_port(void);
-static void load_text(unsigned char *out, size_t size, uint64_t *rs);
+static void load_text(unsigned char *out, size_t size, int json,
+    uint64_t *rs);
+static void load_json(unsigned char *out, size_t size, unsigned room,
+    uint64_t *rs);
+static void load_seq(unsigned char *out, uint64_t seq);
+static int load_echo_differs(const unsigned char *p, uint64_t seq);
 static void load_connect(lconn_t *c);
 static void load_drive(lconn_t *c);
 static void load_fill(lconn_t *c);
@@ -140,6 +167,9 @@ static long             opt_pid;
 static int              opt_idle;
 static unsigned         opt_max_connecting = 256;
 static const char      *opt_label = "-";
+static int              opt_json;
+static const char      *opt_headers[LOAD_HEADERS];
+static unsigned         opt_nheaders;
 
 /* state */
 static int              load_ep;
@@ -162,7 +192,10 @@ static size_t           load_out_cap;
 static size_t           load_in_cap;
 static unsigned char   *load_tmpl[LOAD_TEMPLATES];
 static struct sockaddr_in  load_sin;
-static char             load_request_fmt[1024];
+static char             load_req_head[LOAD_HEAD_MAX];   /* up to the key */
+static size_t           load_req_head_len;
+static char             load_req_tail[LOAD_HEAD_MAX];   /* after it */
+static size_t           load_req_tail_len;
 
 /* failures of the instrument */
 static unsigned long    load_refused;
@@ -185,7 +218,9 @@ main(int argc, char **argv)
     struct epoll_event   events[LOAD_EVENTS];
     char                 host[64];
 
-    while ((opt = getopt(argc, argv, "a:p:u:o:c:s:d:t:w:W:m:k:l:F")) != -1) {
+    while ((opt = getopt(argc, argv, "a:p:u:o:c:s:d:t:w:W:m:k:l:jH:F"))
+           != -1)
+    {
         switch (opt) {
         case 'a': opt_addr = optarg; break;
         case 'p': opt_port = (unsigned) atoi(optarg); break;
@@ -199,6 +234,16 @@ main(int argc, char **argv)
         case 'W': opt_pid = atol(optarg); break;
         case 'k': opt_max_connecting = (unsigned) atoi(optarg); break;
         case 'l': opt_label = optarg; break;
+        case 'j': opt_json = 1; break;
+        case 'H':
+            if (opt_nheaders == LOAD_HEADERS) {
+                ws_die("ws_load: at most %d -H headers", LOAD_HEADERS);
+            }
+            if (strchr(optarg, ':') == NULL || strpbrk(optarg, "\r\n")) {
+                ws_die("ws_load: -H takes one \"Name: value\" line");
+            }
+            opt_headers[opt_nheaders++] = optarg;
+            break;
         case 'm':
             if (strcmp(optarg, "idle") == 0) {
                 opt_idle = 1;
@@ -218,6 +263,11 @@ main(int argc, char **argv)
         || opt_max_connecting == 0 || opt_seconds <= 0 || opt_warmup < 0)
     {
         load_usage();
+    }
+
+    if (opt_json && opt_size < LOAD_JSON_MIN) {
+        ws_die("ws_load: -j needs a SIZE of at least %zu bytes",
+               (size_t) LOAD_JSON_MIN);
     }
 
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < opt_conns + 16) {
@@ -242,20 +292,46 @@ main(int argc, char **argv)
 
     snprintf(host, sizeof(host), "%s:%u", opt_addr, opt_port);
 
-    /* the request, less the key: "%s" is replaced per connection */
-    n = snprintf(load_request_fmt, sizeof(load_request_fmt),
+    /* the request in two parts: each connection's key goes between them */
+    n = snprintf(load_req_head, sizeof(load_req_head),
                  "GET %s HTTP/1.1\r\n"
                  "Host: %s\r\n"
                  "Upgrade: websocket\r\n"
                  "Connection: Upgrade\r\n"
-                 "Sec-WebSocket-Key: %%s\r\n"
+                 "Sec-WebSocket-Key: ",
+                 opt_path, host);
+    if (n < 0 || (size_t) n >= sizeof(load_req_head)) {
+        ws_die("ws_load: path too long");
+    }
+    load_req_head_len = n;
+
+    n = snprintf(load_req_tail, sizeof(load_req_tail),
+                 "\r\n"
                  "Sec-WebSocket-Version: 13\r\n"
                  "Origin: %s%s\r\n"
-                 "User-Agent: ws_load\r\n\r\n",
-                 opt_path, host, opt_origin ? "" : "http://",
-                 opt_origin ? opt_origin : host);
-    if (n < 0 || (size_t) n >= sizeof(load_request_fmt) - 64) {
-        ws_die("ws_load: path or origin too long");
+                 "User-Agent: ws_load\r\n",
+                 opt_origin ? "" : "http://", opt_origin ? opt_origin : host);
+    if (n < 0 || (size_t) n >= sizeof(load_req_tail)) {
+        ws_die("ws_load: origin too long");
+    }
+    load_req_tail_len = n;
+
+    /* the -H lines, then the empty line */
+    for (u = 0; u <= opt_nheaders; u++) {
+        n = snprintf(load_req_tail + load_req_tail_len,
+                     sizeof(load_req_tail) - load_req_tail_len, "%s\r\n",
+                     u < opt_nheaders ? opt_headers[u] : "");
+        if (n < 0 || (size_t) n >= sizeof(load_req_tail) - load_req_tail_len)
+        {
+            ws_die("ws_load: -H headers too long");
+        }
+        load_req_tail_len += n;
+    }
+
+    /* 24: the key in base64 */
+    if (load_req_head_len + 24 + load_req_tail_len > LOAD_HEAD_MAX) {
+        ws_die("ws_load: the handshake request exceeds %d bytes",
+               LOAD_HEAD_MAX);
     }
 
     for (i = 0; i < LOAD_TEMPLATES; i++) {
@@ -263,7 +339,12 @@ main(int argc, char **argv)
         if (load_tmpl[i] == NULL) {
             ws_die("ws_load: out of memory");
         }
-        load_text(load_tmpl[i], opt_size, &load_rs);
+
+        if (opt_json) {
+            load_json(load_tmpl[i], opt_size, (unsigned) i % 4, &load_rs);
+        } else {
+            load_text(load_tmpl[i], opt_size, 0, &load_rs);
+        }
     }
 
     load_frame_len = opt_size + (opt_size < 126 ? 6 : opt_size < 65536 ? 8
@@ -453,10 +534,12 @@ main(int argc, char **argv)
     }
 
     if (opt_idle) {
-        printf("idle label=%s conns=%u size=%zu rss_before_kib=%ld "
-               "rss_idle_kib=%ld rss_echoed_kib=%ld idle_kib_per_conn=%.2f "
-               "echoed_kib_per_conn=%.2f lost=%lu unclean=%lu\n",
-               opt_label, opt_conns, opt_size, rss0, rss1, rss2,
+        printf("idle label=%s conns=%u size=%zu payload=%s "
+               "rss_before_kib=%ld rss_idle_kib=%ld rss_echoed_kib=%ld "
+               "idle_kib_per_conn=%.2f echoed_kib_per_conn=%.2f lost=%lu "
+               "unclean=%lu\n",
+               opt_label, opt_conns, opt_size, opt_json ? "json" : "text",
+               rss0, rss1, rss2,
                (double) (rss1 - rss0) / opt_conns,
                (double) (rss2 - rss0) / opt_conns,
                load_lost, load_unclean);
@@ -464,11 +547,13 @@ main(int argc, char **argv)
     } else {
         secs = (t1 - t0) / 1e9;
 
-        printf("load label=%s conns=%u size=%zu depth=%u seconds=%.3f "
-               "msgs=%llu rate=%.1f mib_s=%.2f p50_us=%.1f p99_us=%.1f "
-               "max_us=%.1f cpu_ticks=%ld hz=%ld cpu_us_per_msg=%.3f "
-               "worker_cpu_pct=%.1f mismatch=%lu lost=%lu unclean=%lu\n",
-               opt_label, opt_conns, opt_size, opt_depth, secs,
+        printf("load label=%s conns=%u size=%zu depth=%u payload=%s "
+               "seconds=%.3f msgs=%llu rate=%.1f mib_s=%.2f p50_us=%.1f "
+               "p99_us=%.1f max_us=%.1f cpu_ticks=%ld hz=%ld "
+               "cpu_us_per_msg=%.3f worker_cpu_pct=%.1f mismatch=%lu "
+               "lost=%lu unclean=%lu\n",
+               opt_label, opt_conns, opt_size, opt_depth,
+               opt_json ? "json" : "text", secs,
                (unsigned long long) load_msgs, load_msgs / secs,
                load_bytes / secs / 1048576.0,
                hist_quantile(&load_hist, 0.50) / 1e3,
@@ -498,7 +583,8 @@ load_usage(void)
 {
     ws_die("usage: ws_load -p PORT [-a ADDR] [-u PATH] [-o ORIGIN] "
            "[-c CONNS] [-s SIZE] [-d DEPTH] [-t SECONDS] [-w WARMUP] "
-           "[-W PID] [-m load|idle] [-k MAX_CONNECTING] [-l LABEL]\n"
+           "[-W PID] [-m load|idle] [-k MAX_CONNECTING] [-l LABEL] [-j] "
+           "[-H 'Name: value']...\n"
            "       ws_load -F");
 }
 
@@ -530,20 +616,29 @@ load_free_port(void)
 /*
  * Fills exactly size bytes with valid UTF-8 text: words of printable ASCII,
  * and about one word in six a multibyte one (2, 3 and 4-byte sequences).
- * A sequence that would not fit whole is replaced by ASCII.
+ * A sequence that would not fit whole is replaced by ASCII.  With json the
+ * text can go between the quotes of a JSON string as it is: the same words,
+ * their quotes escaped.
  */
 
 static void
-load_text(unsigned char *out, size_t size, uint64_t *rs)
+load_text(unsigned char *out, size_t size, int json, uint64_t *rs)
 {
-    size_t       i, len;
-    uint64_t     r;
-    const char  *w;
+    size_t        i, len;
+    uint64_t      r;
+    const char   *w, **words;
 
     static const char  *ascii[] = {
         "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
         "hotel", "india", "juliett", "kilo", "lima", "mike", "november",
         "{\"id\":42,", "\"ok\":true}", "[1,2,3]", "x=y&z", "#tag", "(note)"
+    };
+
+    static const char  *ascii_json[] = {
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
+        "hotel", "india", "juliett", "kilo", "lima", "mike", "november",
+        "{\\\"id\\\":42,", "\\\"ok\\\":true}", "[1,2,3]", "x=y&z", "#tag",
+        "(note)"
     };
 
     static const char  *multi[] = {
@@ -556,6 +651,8 @@ load_text(unsigned char *out, size_t size, uint64_t *rs)
         "\xf0\x9d\x84\x9e" "clef"               /* 4-byte */
     };
 
+    words = json ? ascii_json : ascii;
+
     i = 0;
 
     while (i < size) {
@@ -564,7 +661,7 @@ load_text(unsigned char *out, size_t size, uint64_t *rs)
         if (r % 6 == 0) {
             w = multi[(r >> 8) % (sizeof(multi) / sizeof(multi[0]))];
         } else {
-            w = ascii[(r >> 8) % (sizeof(ascii) / sizeof(ascii[0]))];
+            w = words[(r >> 8) % (sizeof(ascii) / sizeof(ascii[0]))];
         }
 
         len = strlen(w);
@@ -585,6 +682,73 @@ load_text(unsigned char *out, size_t size, uint64_t *rs)
             out[i++] = ' ';
         }
     }
+}
+
+
+/*
+ * Fills exactly size bytes (at least LOAD_JSON_MIN) with one JSON chat
+ * message, its "seq" 1000000000; the sender writes each message's own.
+ */
+
+static void
+load_json(unsigned char *out, size_t size, unsigned room, uint64_t *rs)
+{
+    int     n;
+    size_t  len;
+    char    buf[64];
+
+    memcpy(out, LOAD_JSON_HEAD, LOAD_SEQ_OFF);
+    load_seq(out + LOAD_SEQ_OFF, 0);
+    len = LOAD_SEQ_OFF + LOAD_SEQ_DIGITS;
+
+    n = snprintf(buf, sizeof(buf), LOAD_JSON_ROOM, room % 10);
+    memcpy(out + len, buf, n);
+    len += n;
+
+    load_text(out + len, size - len - (sizeof(LOAD_JSON_TAIL) - 1), 1, rs);
+    memcpy(out + size - (sizeof(LOAD_JSON_TAIL) - 1), LOAD_JSON_TAIL,
+           sizeof(LOAD_JSON_TAIL) - 1);
+}
+
+
+/* the 10 digits of "seq" for message number seq, the first never 0 */
+
+static void
+load_seq(unsigned char *out, uint64_t seq)
+{
+    int       i;
+    uint64_t  v;
+
+    v = 1000000000ull + seq % 9000000000ull;
+
+    for (i = LOAD_SEQ_DIGITS - 1; i >= 0; i--) {
+        out[i] = (unsigned char) ('0' + v % 10);
+        v /= 10;
+    }
+}
+
+
+/* 1 if the echo p of message number seq is not what was sent */
+
+static int
+load_echo_differs(const unsigned char *p, uint64_t seq)
+{
+    size_t                rest;
+    unsigned char         digits[LOAD_SEQ_DIGITS];
+    const unsigned char  *t;
+
+    t = load_tmpl[seq % LOAD_TEMPLATES];
+
+    if (!opt_json) {
+        return memcmp(p, t, opt_size) != 0;
+    }
+
+    load_seq(digits, seq);
+    rest = LOAD_SEQ_OFF + LOAD_SEQ_DIGITS;
+
+    return memcmp(p, t, LOAD_SEQ_OFF) != 0
+           || memcmp(p + LOAD_SEQ_OFF, digits, LOAD_SEQ_DIGITS) != 0
+           || memcmp(p + rest, t + rest, opt_size - rest) != 0;
 }
 
 
@@ -664,8 +828,11 @@ load_drive(lconn_t *c)
             ws_die("ws_load: SHA-1 failed");
         }
 
-        c->out_len = snprintf((char *) c->out, LOAD_HEAD_MAX,
-                              load_request_fmt, key);
+        memcpy(c->out, load_req_head, load_req_head_len);
+        memcpy(c->out + load_req_head_len, key, 24);
+        memcpy(c->out + load_req_head_len + 24, load_req_tail,
+               load_req_tail_len);
+        c->out_len = load_req_head_len + 24 + load_req_tail_len;
         c->out_pos = 0;
         c->in_len = 0;
         c->state = L_HANDSHAKE;
@@ -762,9 +929,10 @@ load_drive(lconn_t *c)
 static void
 load_fill(lconn_t *c)
 {
+    size_t          i;
     uint64_t        r, now;
     unsigned        slot;
-    unsigned char  *o, key[4];
+    unsigned char  *o, key[4], digits[LOAD_SEQ_DIGITS];
 
     if (c->pending == 0 || load_out_cap - c->out_len < load_frame_len) {
         return;
@@ -786,6 +954,14 @@ load_fill(lconn_t *c)
         o += ws_frame_header(o, WS_OP_TEXT, opt_size, key);
         ws_mask_copy(o, load_tmpl[c->sseq % LOAD_TEMPLATES], opt_size, key,
                      0);
+
+        if (opt_json) {
+            load_seq(digits, c->sseq);
+            for (i = 0; i < LOAD_SEQ_DIGITS; i++) {
+                o[LOAD_SEQ_OFF + i] = digits[i] ^ key[(LOAD_SEQ_OFF + i) & 3];
+            }
+        }
+
         c->out_len += load_frame_len;
 
         slot = (c->head + c->inflight) % opt_depth;
@@ -872,9 +1048,7 @@ load_frames(lconn_t *c, uint64_t now)
         if (opcode == WS_OP_TEXT && fin && !masked && len == opt_size
             && c->inflight > 0)
         {
-            if (memcmp(p, load_tmpl[c->rseq % LOAD_TEMPLATES], opt_size)
-                != 0)
-            {
+            if (load_echo_differs(p, c->rseq)) {
                 load_mismatch++;
             }
 
