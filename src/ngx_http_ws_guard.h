@@ -74,7 +74,12 @@ typedef struct {
     ngx_recv_pt                 recv;        /* the connection's own */
     ngx_ws_guard_frame_t        parser;
 
-    /* the staging buffer: start <= pos <= approved <= parsed <= last */
+    /*
+     * the staging buffer: start <= pos <= approved <= parsed <= last.
+     * While recv runs with nothing staged, it is nginx's own buffer; the
+     * guard's (malloc) holds only bytes that must wait, and is freed once
+     * they went (NULL then).
+     */
     u_char                     *start;
     u_char                     *end;
     u_char                     *pos;         /* next byte to hand over */
@@ -89,12 +94,16 @@ typedef struct {
     /* buffer mode: where the message in progress starts, held whole */
     u_char                     *hold;
 
-    /* closing: the close frame for the other peer */
-    u_char                      inject[NGX_WS_GUARD_FRAME_CLOSE_MAX];
+    /* the guard's staging buffer while in use, and its size */
+    u_char                     *own;
+    size_t                      own_size;
+
+    /* closing: the close frame for the other peer (from the pool) */
+    u_char                     *inject;
     size_t                      inject_len;
     size_t                      inject_pos;
 
-    ngx_event_t                 delay;       /* backpressure wake-up */
+    ngx_event_t                *delay;       /* backpressure, when used */
 
     ngx_http_ws_guard_msg_t    *msg;         /* message policy, or NULL */
 
@@ -145,14 +154,13 @@ struct ngx_http_ws_guard_conn_s {
     ngx_http_request_t         *request;
     ngx_http_ws_guard_side_t    client;      /* from the client */
     ngx_http_ws_guard_side_t    upstream;    /* from the upstream */
-    u_char                     *scratch;
-    u_char                     *inflated;    /* inflate output window */
+    size_t                      buffer_size; /* proxy_buffer_size */
 
     /* permessage-deflate negotiated (ws_guard_deflate inspect) */
     ngx_uint_t                  deflate;
     ngx_ws_guard_inflate_dir_t  deflate_dir[2];   /* client, server */
 
-    ngx_event_t                 timer;
+    ngx_event_t                *timer;       /* from the pool, when needed */
     ngx_event_handler_pt        peer_read_handler;
     ngx_msec_t                  started;
     ngx_msec_t                  active;      /* last data message */
@@ -181,6 +189,9 @@ typedef struct {
     ngx_array_t                *scopes;      /* message scope rules */
     ngx_uint_t                  scope_default; /* 1: allow */
     ngx_array_t                *deny[2];     /* of ngx_regex_t * */
+
+    /* the worker's validator states not in use (made by the worker) */
+    void                       *spare[2];
 } ngx_http_ws_guard_message_conf_t;
 
 

@@ -36,10 +36,26 @@ typedef struct {
 } ngx_http_ws_guard_scopes_t;
 
 
+/*
+ * A validator state is taken when a text message begins and given back
+ * when it ends: idle connections hold none.  Those given back wait in
+ * the location's list, per worker and direction, for the next message.
+ */
+
+#define NGX_HTTP_WS_GUARD_SPARE  64
+
+typedef struct {
+    ngx_uint_t                    n;
+    ngx_ws_guard_schema_state_t  *state[NGX_HTTP_WS_GUARD_SPARE];
+} ngx_http_ws_guard_spare_t;
+
+
 /* per connection and direction */
 
 struct ngx_http_ws_guard_msg_s {
-    ngx_ws_guard_schema_state_t  *json;
+    ngx_ws_guard_schema_state_t  *json;      /* while a message is open */
+    ngx_ws_guard_schema_conf_t    conf;
+    ngx_http_ws_guard_spare_t   **spare;
     u_char                       *text;      /* deny patterns: the message */
     size_t                        text_len;
     size_t                        text_cap;
@@ -47,6 +63,10 @@ struct ngx_http_ws_guard_msg_s {
     unsigned                      client:1;
     unsigned                      active:1;  /* a text message is open */
     unsigned                      failed:1;
+    unsigned                      validate:1; /* schema or scope rules */
+
+    /* the state's reason, kept when the state goes back */
+    char                          reason[NGX_WS_GUARD_SCHEMA_REASON_MAX + 1];
 };
 
 
@@ -54,6 +74,15 @@ static ngx_int_t ngx_http_ws_guard_message_scope_check(
     ngx_http_ws_guard_side_t *s, ngx_http_ws_guard_verdict_t *v);
 static ngx_int_t ngx_http_ws_guard_token_has_scope(ngx_http_request_t *r,
     ngx_str_t *scope);
+static ngx_int_t ngx_http_ws_guard_message_state(
+    ngx_http_ws_guard_side_t *s);
+static void ngx_http_ws_guard_message_release(ngx_http_ws_guard_msg_t *m);
+static void ngx_http_ws_guard_message_fail(ngx_http_ws_guard_msg_t *m,
+    ngx_http_ws_guard_verdict_t *v, ngx_uint_t code, const char *reason,
+    const char *kind);
+static void ngx_http_ws_guard_message_invalid(ngx_http_ws_guard_msg_t *m,
+    ngx_http_ws_guard_verdict_t *v);
+static void ngx_http_ws_guard_spare_cleanup(void *data);
 static void ngx_http_ws_guard_message_cleanup(void *data);
 static void ngx_http_ws_guard_schema_cleanup(void *data);
 static void ngx_http_ws_guard_rules_cleanup(void *data);
@@ -62,12 +91,10 @@ static void ngx_http_ws_guard_rules_cleanup(void *data);
 ngx_int_t
 ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
 {
-    char                               err[NGX_MAX_ERROR_STR];
     ngx_uint_t                         dir;
     ngx_pool_cleanup_t                *cln;
     ngx_http_request_t                *r;
     ngx_http_ws_guard_msg_t           *m;
-    ngx_ws_guard_schema_conf_t         sc;
     ngx_http_ws_guard_scopes_t        *scopes;
     ngx_http_ws_guard_loc_conf_t      *wlcf;
 
@@ -96,23 +123,14 @@ ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
     if (wlcf->message.schema[dir]
         || (s->client && (scopes || !wlcf->message.scope_default)))
     {
-        ngx_memzero(&sc, sizeof(ngx_ws_guard_schema_conf_t));
-
-        sc.schema = wlcf->message.schema[dir];
-        sc.rules = scopes ? scopes->compiled : NULL;
-        sc.max_depth = wlcf->message.json_max_depth;
-
-        m->json = ngx_ws_guard_schema_state_create(&sc, err, sizeof(err));
-        if (m->json == NULL) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "ws_guard: message validator not created: %s",
-                          err);
-            return NGX_ERROR;
-        }
+        m->validate = 1;
+        m->conf.schema = wlcf->message.schema[dir];
+        m->conf.rules = scopes ? scopes->compiled : NULL;
+        m->conf.max_depth = wlcf->message.json_max_depth;
+        m->spare = (ngx_http_ws_guard_spare_t **) &wlcf->message.spare[dir];
 
         cln = ngx_pool_cleanup_add(r->pool, 0);
         if (cln == NULL) {
-            ngx_ws_guard_schema_state_free(m->json);
             return NGX_ERROR;
         }
 
@@ -150,25 +168,25 @@ ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s, u_char *p,
 
     m->active = 1;
 
+    if (m->validate && m->json == NULL
+        && ngx_http_ws_guard_message_state(s) != NGX_OK)
+    {
+        ngx_http_ws_guard_message_fail(m, v, NGX_WS_GUARD_CLOSE_INTERNAL,
+                                       "internal error", "internal");
+        return NGX_ERROR;
+    }
+
     if (m->json && ngx_ws_guard_schema_feed(m->json, p, len)
                    == NGX_WS_GUARD_ERROR)
     {
-        m->failed = 1;
-        v->action = NGX_HTTP_WS_GUARD_CLOSE;
-        v->code = ngx_ws_guard_schema_close_code(m->json);
-        v->reason = ngx_ws_guard_schema_reason(m->json);
-        v->kind = (v->code == NGX_WS_GUARD_CLOSE_INVALID_DATA) ? "json"
-                                                               : "schema";
+        ngx_http_ws_guard_message_invalid(m, v);
         return NGX_ERROR;
     }
 
     if (m->text_max) {
         if (len > m->text_max - m->text_len) {
-            m->failed = 1;
-            v->action = NGX_HTTP_WS_GUARD_CLOSE;
-            v->code = NGX_WS_GUARD_CLOSE_TOO_BIG;
-            v->reason = "message too big";
-            v->kind = "size";
+            ngx_http_ws_guard_message_fail(m, v, NGX_WS_GUARD_CLOSE_TOO_BIG,
+                                           "message too big", "size");
             return NGX_ERROR;
         }
 
@@ -232,13 +250,19 @@ ngx_http_ws_guard_message_end(ngx_http_ws_guard_side_t *s,
         goto done;
     }
 
+    if (m->validate && m->json == NULL
+        && ngx_http_ws_guard_message_state(s) != NGX_OK)
+    {
+        /* an empty message: no data came before its end */
+        ngx_http_ws_guard_message_fail(m, v, NGX_WS_GUARD_CLOSE_INTERNAL,
+                                       "internal error", "internal");
+        rc = NGX_ERROR;
+        goto done;
+    }
+
     if (m->json) {
         if (ngx_ws_guard_schema_finish(m->json) == NGX_WS_GUARD_ERROR) {
-            v->action = NGX_HTTP_WS_GUARD_CLOSE;
-            v->code = ngx_ws_guard_schema_close_code(m->json);
-            v->reason = ngx_ws_guard_schema_reason(m->json);
-            v->kind = (v->code == NGX_WS_GUARD_CLOSE_INVALID_DATA) ? "json"
-                                                                   : "schema";
+            ngx_http_ws_guard_message_invalid(m, v);
             rc = NGX_ERROR;
             goto done;
         }
@@ -286,9 +310,7 @@ ngx_http_ws_guard_message_end(ngx_http_ws_guard_side_t *s,
 
 done:
 
-    if (m->json) {
-        ngx_ws_guard_schema_reset(m->json);
-    }
+    ngx_http_ws_guard_message_release(m);
 
     m->text_len = 0;
     m->failed = 0;
@@ -430,15 +452,134 @@ ngx_http_ws_guard_token_has_scope(ngx_http_request_t *r, ngx_str_t *scope)
 }
 
 
+/* a validator state for the message that begins: a spare one, or new */
+
+static ngx_int_t
+ngx_http_ws_guard_message_state(ngx_http_ws_guard_side_t *s)
+{
+    char                        err[NGX_MAX_ERROR_STR];
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_ws_guard_msg_t    *m;
+    ngx_http_ws_guard_spare_t  *spare;
+
+    m = s->msg;
+    spare = *m->spare;
+
+    if (spare && spare->n) {
+        m->json = spare->state[--spare->n];
+        return NGX_OK;
+    }
+
+    if (spare == NULL) {
+        spare = ngx_pcalloc(ngx_cycle->pool,
+                            sizeof(ngx_http_ws_guard_spare_t));
+        if (spare == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln = ngx_pool_cleanup_add(ngx_cycle->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_ws_guard_spare_cleanup;
+        cln->data = spare;
+
+        *m->spare = spare;
+    }
+
+    m->json = ngx_ws_guard_schema_state_create(&m->conf, err, sizeof(err));
+    if (m->json == NULL) {
+        ngx_log_error(NGX_LOG_ERR, s->c->log, 0,
+                      "ws_guard: message validator not created: %s", err);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the message failed: it closes, unless the policy drops it instead */
+
+static void
+ngx_http_ws_guard_message_fail(ngx_http_ws_guard_msg_t *m,
+    ngx_http_ws_guard_verdict_t *v, ngx_uint_t code, const char *reason,
+    const char *kind)
+{
+    m->failed = 1;
+    v->action = NGX_HTTP_WS_GUARD_CLOSE;
+    v->code = code;
+    v->reason = reason;
+    v->kind = kind;
+}
+
+
+/*
+ * The validator failed it: 1007 for JSON, 1008 for the schema, with the
+ * validator's reason copied, since the state is reset or reused after.
+ */
+
+static void
+ngx_http_ws_guard_message_invalid(ngx_http_ws_guard_msg_t *m,
+    ngx_http_ws_guard_verdict_t *v)
+{
+    ngx_uint_t  code;
+
+    code = ngx_ws_guard_schema_close_code(m->json);
+
+    (void) ngx_cpystrn((u_char *) m->reason,
+                       (u_char *) ngx_ws_guard_schema_reason(m->json),
+                       sizeof(m->reason));
+
+    ngx_http_ws_guard_message_fail(m, v, code, m->reason,
+                                   (code == NGX_WS_GUARD_CLOSE_INVALID_DATA)
+                                   ? "json" : "schema");
+}
+
+
+/* the message ended: its state is made ready for the next and given back */
+
+static void
+ngx_http_ws_guard_message_release(ngx_http_ws_guard_msg_t *m)
+{
+    ngx_http_ws_guard_spare_t  *spare;
+
+    if (m->json == NULL) {
+        return;
+    }
+
+    spare = *m->spare;
+
+    if (spare && spare->n < NGX_HTTP_WS_GUARD_SPARE) {
+        ngx_ws_guard_schema_reset(m->json);
+        spare->state[spare->n++] = m->json;
+
+    } else {
+        ngx_ws_guard_schema_state_free(m->json);
+    }
+
+    m->json = NULL;
+}
+
+
+static void
+ngx_http_ws_guard_spare_cleanup(void *data)
+{
+    ngx_http_ws_guard_spare_t  *spare = data;
+
+    while (spare->n) {
+        ngx_ws_guard_schema_state_free(spare->state[--spare->n]);
+    }
+}
+
+
 static void
 ngx_http_ws_guard_message_cleanup(void *data)
 {
     ngx_http_ws_guard_msg_t  *m = data;
 
-    if (m->json) {
-        ngx_ws_guard_schema_state_free(m->json);
-        m->json = NULL;
-    }
+    /* the connection ended inside a message */
+    ngx_http_ws_guard_message_release(m);
 }
 
 

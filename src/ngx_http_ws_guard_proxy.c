@@ -18,7 +18,8 @@
 #include "ngx_http_ws_guard.h"
 
 
-/* the window client payload is unmasked into for inspection */
+/* the windows client payload is unmasked and compressed payload inflated
+ * into for inspection */
 #define NGX_HTTP_WS_GUARD_SCRATCH     4096
 
 /* how long a started close may wait for a frame boundary */
@@ -31,6 +32,11 @@ static ssize_t ngx_http_ws_guard_recv_upstream(ngx_connection_t *c,
     u_char *buf, size_t size);
 static ssize_t ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf,
     size_t size);
+static ssize_t ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s,
+    u_char *buf, size_t size);
+static ngx_int_t ngx_http_ws_guard_stage(ngx_http_ws_guard_side_t *s,
+    size_t size);
+static void ngx_http_ws_guard_unstage(ngx_http_ws_guard_side_t *s);
 static ssize_t ngx_http_ws_guard_finish(ngx_http_ws_guard_side_t *s);
 static ngx_int_t ngx_http_ws_guard_deliverable(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_compact(ngx_http_ws_guard_side_t *s);
@@ -58,12 +64,24 @@ static void ngx_http_ws_guard_expire(ngx_http_ws_guard_conn_t *wc,
     ngx_uint_t code, const char *reason, const char *kind);
 static void ngx_http_ws_guard_arm_timer(ngx_http_ws_guard_conn_t *wc);
 static void ngx_http_ws_guard_peer_read_handler(ngx_event_t *ev);
+static ngx_int_t ngx_http_ws_guard_delay(ngx_http_ws_guard_side_t *s,
+    ngx_msec_t delay);
 static void ngx_http_ws_guard_delay_handler(ngx_event_t *ev);
+static ngx_event_t *ngx_http_ws_guard_timer(ngx_http_ws_guard_conn_t *wc);
 static ngx_int_t ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     ngx_http_ws_guard_conn_t *wc, ngx_http_ws_guard_side_t *s,
     ngx_connection_t *c, ngx_buf_t *leftover, size_t size);
 static void ngx_http_ws_guard_cleanup(void *data);
 static void ngx_http_ws_guard_cleanup_request(void *data);
+
+
+/*
+ * What the parser unmasks and the inflater writes is used up before the
+ * call returns, so one window of each serves all connections of a worker.
+ */
+
+static u_char  ngx_http_ws_guard_scratch[NGX_HTTP_WS_GUARD_SCRATCH];
+static u_char  ngx_http_ws_guard_inflated_out[NGX_HTTP_WS_GUARD_SCRATCH];
 
 
 ngx_int_t
@@ -93,12 +111,8 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     wc->started = ngx_current_msec;
     wc->active = wc->started;
 
-    wc->scratch = ngx_palloc(r->pool, NGX_HTTP_WS_GUARD_SCRATCH);
-    if (wc->scratch == NULL) {
-        return NGX_ERROR;
-    }
-
     size = u->conf->buffer_size;
+    wc->buffer_size = size;
 
     if (ngx_http_ws_guard_negotiated(r, wc) != NGX_OK) {
         return NGX_ERROR;
@@ -153,10 +167,6 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     pc->read->handler = ngx_http_ws_guard_peer_read_handler;
     pc->idle = 1;
 
-    wc->timer.handler = ngx_http_ws_guard_timer_handler;
-    wc->timer.data = wc;
-    wc->timer.log = c->log;
-
     ctx->conn = wc;
 
     if (ngx_http_ws_guard_rate_init(wc) != NGX_OK) {
@@ -209,25 +219,15 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
 
     n = leftover->last - leftover->pos;
 
-    if (size < n) {
-        size = n;
+    if (n) {
+        /* bytes that came with the handshake or the 101 */
+
+        if (ngx_http_ws_guard_stage(s, ngx_max(size, n)) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        s->last = ngx_cpymem(s->start, leftover->pos, n);
     }
-
-    s->start = ngx_palloc(r->pool, size);
-    if (s->start == NULL) {
-        return NGX_ERROR;
-    }
-
-    s->end = s->start + size;
-    s->pos = s->start;
-    s->approved = s->start;
-    s->parsed = s->start;
-    s->frame = s->start;
-    s->last = ngx_cpymem(s->start, leftover->pos, n);
-
-    s->delay.handler = ngx_http_ws_guard_delay_handler;
-    s->delay.data = s;
-    s->delay.log = c->log;
 
     /* emptied: nginx would otherwise forward it without calling recv */
     leftover->pos = leftover->last;
@@ -252,7 +252,7 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
                & (NGX_WS_GUARD_FRAME_TEXT|NGX_WS_GUARD_FRAME_BINARY);
     fc.max_frame_size = wlcf->max_frame_size;
     fc.max_message_size = wlcf->max_message_size;
-    fc.scratch = wc->scratch;
+    fc.scratch = ngx_http_ws_guard_scratch;
     fc.scratch_size = NGX_HTTP_WS_GUARD_SCRATCH;
 
     if (ngx_http_ws_guard_message_init(s) != NGX_OK) {
@@ -281,7 +281,7 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
 
         ic.dir = wc->deflate_dir[s->client ? 0 : 1];
         ic.max_output = wlcf->max_message_size;
-        ic.out = wc->inflated;
+        ic.out = ngx_http_ws_guard_inflated_out;
         ic.out_size = NGX_HTTP_WS_GUARD_SCRATCH;
 
         if (ngx_ws_guard_inflate_init(s->inflate, &ic) != NGX_WS_GUARD_OK) {
@@ -337,7 +337,8 @@ ngx_http_ws_guard_recv_upstream(ngx_connection_t *c, u_char *buf, size_t size)
 
 /*
  * Hands over approved staged bytes first, then a pending close frame, and
- * reads from the connection only when nothing is deliverable.
+ * reads from the connection only when nothing is deliverable: straight
+ * into nginx's buffer when nothing is staged.
  */
 
 static ssize_t
@@ -404,15 +405,39 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
             return NGX_AGAIN;
         }
 
-        if (s->last == s->end) {
-            ngx_http_ws_guard_compact(s);
+        if (s->pos == s->last && !s->discard) {
+            rc = ngx_http_ws_guard_recv_direct(s, buf, size);
 
-            if (s->last == s->end && ngx_http_ws_guard_grow(s) != NGX_OK) {
-                return NGX_ERROR;
+            if (rc == NGX_DECLINED) {
+                /* nothing to hand over yet */
+                continue;
             }
+
+            if (rc == 0 || rc == NGX_ERROR) {
+                if (s->closing && !s->broken && !s->done) {
+                    goto gone;
+                }
+            }
+
+            return rc;
         }
 
-        rc = s->recv(c, s->last, s->end - s->last);
+        if (s->discard) {
+            /* closing: what the peer sends now goes nowhere */
+            rc = s->recv(c, buf, size);
+
+        } else {
+            if (s->last == s->end) {
+                ngx_http_ws_guard_compact(s);
+
+                if (s->last == s->end && ngx_http_ws_guard_grow(s) != NGX_OK)
+                {
+                    return NGX_ERROR;
+                }
+            }
+
+            rc = s->recv(c, s->last, s->end - s->last);
+        }
 
         if (rc == NGX_AGAIN) {
             return NGX_AGAIN;
@@ -421,13 +446,7 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
         if (rc == 0 || rc == NGX_ERROR) {
 
             if (s->closing && !s->broken && !s->done) {
-                /* the peer is gone: what is held goes, the close frame too */
-                s->eof = 1;
-                s->last = s->approved;
-                s->parsed = s->approved;
-                s->stop_at_end = 0;
-                s->discard = 1;
-                continue;
+                goto gone;
             }
 
             return rc;
@@ -450,7 +469,164 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
         ngx_http_ws_guard_parse(s);
 
         ngx_http_ws_guard_stats_traffic(s);
+
+        continue;
+
+    gone:
+
+        /* the peer is gone: what is held goes, the close frame too */
+        s->eof = 1;
+        s->last = s->approved;
+        s->parsed = s->approved;
+        s->stop_at_end = 0;
+        s->discard = 1;
     }
+}
+
+
+/*
+ * Nothing is staged: reads into nginx's buffer and parses the bytes where
+ * they are.  What may go is handed over in place; only what must wait (a
+ * partial frame header, a held or delayed message) is moved to the
+ * guard's own staging buffer.  Returns NGX_DECLINED when nothing may go
+ * yet.
+ */
+
+static ssize_t
+ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
+    size_t size)
+{
+    size_t   n, held, parsed, frame, hold, drop;
+    ssize_t  rc;
+    u_char  *base;
+
+    rc = s->recv(s->c, buf, size);
+
+    if (rc == NGX_AGAIN || rc == NGX_ERROR || rc == 0) {
+        return rc;
+    }
+
+    s->bytes += rc;
+
+    if (!s->inspect) {
+        return rc;
+    }
+
+    /* the staging buffer is nginx's for now; the own one is empty */
+
+    ngx_http_ws_guard_unstage(s);
+
+    s->start = buf;
+    s->end = buf + size;
+    s->pos = buf;
+    s->approved = buf;
+    s->parsed = buf;
+    s->frame = buf;
+    s->hold = buf;
+    s->last = buf + rc;
+
+    ngx_http_ws_guard_parse(s);
+
+    ngx_http_ws_guard_stats_traffic(s);
+
+    n = s->approved - buf;
+    held = s->last - s->approved;
+
+    if (s->in_payload && s->frame < s->approved) {
+        s->frame_sent = 1;
+    }
+
+    if (held == 0) {
+        ngx_http_ws_guard_unstage(s);
+
+    } else {
+        /* offsets in what is held, kept across the move */
+        base = s->approved;
+        parsed = s->parsed - base;
+        frame = (s->frame >= base) ? (size_t) (s->frame - base) : 0;
+        hold = s->holding ? (size_t) (s->hold - base) : 0;
+        drop = s->drop_frame ? (size_t) (s->drop_from - base) : 0;
+
+        if (ngx_http_ws_guard_stage(s, ngx_max(s->wc->buffer_size, held))
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(s->start, base, held);
+
+        s->parsed = s->start + parsed;
+        s->frame = s->start + frame;
+        s->hold = s->start + hold;
+        s->drop_from = s->start + drop;
+        s->last = s->start + held;
+    }
+
+    if (ngx_http_ws_guard_deliverable(s)) {
+        s->c->read->ready = 1;
+    }
+
+    return n ? (ssize_t) n : NGX_DECLINED;
+}
+
+
+/*
+ * Takes a staging buffer of the guard's of at least size bytes, empty;
+ * it is kept while bytes wait in it, up to the end of the connection.
+ */
+
+static ngx_int_t
+ngx_http_ws_guard_stage(ngx_http_ws_guard_side_t *s, size_t size)
+{
+    if (s->own == NULL || s->own_size < size) {
+
+        if (s->own) {
+            ngx_free(s->own);
+            s->own = NULL;
+        }
+
+        s->own = ngx_alloc(size, s->c->log);
+        if (s->own == NULL) {
+            return NGX_ERROR;
+        }
+
+        s->own_size = size;
+    }
+
+    s->start = s->own;
+    s->end = s->own + s->own_size;
+    s->pos = s->start;
+    s->approved = s->start;
+    s->parsed = s->start;
+    s->last = s->start;
+    s->frame = s->start;
+    s->hold = s->start;
+    s->drop_from = s->start;
+
+    return NGX_OK;
+}
+
+
+/* gives the guard's staging buffer back once nothing waits in it */
+
+static void
+ngx_http_ws_guard_unstage(ngx_http_ws_guard_side_t *s)
+{
+    if (s->own) {
+        ngx_free(s->own);
+        s->own = NULL;
+        s->own_size = 0;
+    }
+
+    s->start = NULL;
+    s->end = NULL;
+    s->pos = NULL;
+    s->approved = NULL;
+    s->parsed = NULL;
+    s->last = NULL;
+    s->frame = NULL;
+    s->hold = NULL;
+    s->drop_from = NULL;
 }
 
 
@@ -517,23 +693,34 @@ ngx_http_ws_guard_deliverable(ngx_http_ws_guard_side_t *s)
 }
 
 
-/* moves what is held (a partial frame header) to the start of the buffer */
+/*
+ * Moves what is held (a partial frame header) to the start of the buffer,
+ * or gives the buffer back when nothing is.
+ */
 
 static void
 ngx_http_ws_guard_compact(ngx_http_ws_guard_side_t *s)
 {
     size_t  held, shift;
 
-    if (s->pos != s->approved || s->pos == s->start) {
+    if (s->pos != s->approved) {
         return;
     }
 
     held = s->last - s->approved;
+
+    if (held == 0) {
+        ngx_http_ws_guard_unstage(s);
+        return;
+    }
+
+    if (s->pos == s->start) {
+        return;
+    }
+
     shift = s->approved - s->start;
 
-    if (held) {
-        ngx_memmove(s->start, s->approved, held);
-    }
+    ngx_memmove(s->start, s->approved, held);
 
     s->pos = s->start;
     s->approved = s->start;
@@ -588,7 +775,7 @@ ngx_http_ws_guard_grow(ngx_http_ws_guard_side_t *s)
 
     size = ngx_min(size * 2, max);
 
-    p = ngx_palloc(r->pool, size);
+    p = ngx_alloc(size, s->c->log);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -602,8 +789,10 @@ ngx_http_ws_guard_grow(ngx_http_ws_guard_side_t *s)
     s->hold = p + (s->hold - s->start);
     s->last = p + (s->last - s->start);
 
-    ngx_pfree(r->pool, s->start);
+    ngx_free(s->own);
 
+    s->own = p;
+    s->own_size = size;
     s->start = p;
     s->end = p + size;
 
@@ -720,8 +909,14 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
                 /* hold this frame and what follows until the timer */
                 s->parsed = q;
                 s->approved = s->frame;
-                s->delayed = 1;
-                ngx_add_timer(&s->delay, v.delay ? v.delay : 1);
+                if (ngx_http_ws_guard_delay(s, v.delay ? v.delay : 1)
+                    != NGX_OK)
+                {
+                    ngx_http_ws_guard_start_close(s->wc,
+                                          NGX_WS_GUARD_CLOSE_INTERNAL,
+                                          "internal error", "internal", s);
+                }
+
                 return;
 
             default:
@@ -856,6 +1051,29 @@ done:
         /* buffer mode: the message goes once it has passed, whole */
         s->approved = s->hold;
     }
+}
+
+
+/* stops reading from this side for a while; the event is made once */
+
+static ngx_int_t
+ngx_http_ws_guard_delay(ngx_http_ws_guard_side_t *s, ngx_msec_t delay)
+{
+    if (s->delay == NULL) {
+        s->delay = ngx_pcalloc(s->wc->request->pool, sizeof(ngx_event_t));
+        if (s->delay == NULL) {
+            return NGX_ERROR;
+        }
+
+        s->delay->handler = ngx_http_ws_guard_delay_handler;
+        s->delay->data = s;
+        s->delay->log = s->c->log;
+    }
+
+    s->delayed = 1;
+    ngx_add_timer(s->delay, delay);
+
+    return NGX_OK;
 }
 
 
@@ -1176,11 +1394,6 @@ ngx_http_ws_guard_negotiated(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    wc->inflated = ngx_palloc(r->pool, NGX_HTTP_WS_GUARD_SCRATCH);
-    if (wc->inflated == NULL) {
-        return NGX_ERROR;
-    }
-
     wc->deflate = 1;
     ngx_ws_guard_inflate_negotiated(&params, &wc->deflate_dir[0],
                                     &wc->deflate_dir[1]);
@@ -1200,7 +1413,9 @@ static void
 ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc, ngx_uint_t code,
     const char *reason, const char *kind, ngx_http_ws_guard_side_t *bad)
 {
+    u_char              *p;
     uint32_t             key;
+    ngx_event_t         *timer;
     ngx_http_request_t  *r;
 
     r = wc->request;
@@ -1217,28 +1432,44 @@ ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc, ngx_uint_t code,
         wc->violation = kind;
     }
 
-    /* to the client unmasked, from the upstream side's wrapper */
+    p = ngx_pnalloc(r->pool, 2 * NGX_WS_GUARD_FRAME_CLOSE_MAX);
 
-    wc->upstream.inject_len = ngx_ws_guard_frame_close(wc->upstream.inject,
-                                      sizeof(wc->upstream.inject), code,
-                                      (const u_char *) reason,
-                                      ngx_strlen(reason), NULL);
+    if (p == NULL) {
+        /* no close frames: the connections just end */
+        wc->client.broken = 1;
+        wc->upstream.broken = 1;
 
-    /* to the upstream masked with a random key, from the client side's */
+    } else {
+        /* to the client unmasked, from the upstream side's wrapper */
 
-    key = (uint32_t) ngx_random();
+        wc->upstream.inject = p;
+        wc->upstream.inject_len = ngx_ws_guard_frame_close(p,
+                                          NGX_WS_GUARD_FRAME_CLOSE_MAX, code,
+                                          (const u_char *) reason,
+                                          ngx_strlen(reason), NULL);
 
-    wc->client.inject_len = ngx_ws_guard_frame_close(wc->client.inject,
-                                      sizeof(wc->client.inject), code,
-                                      (const u_char *) reason,
-                                      ngx_strlen(reason), (u_char *) &key);
+        /* to the upstream masked with a random key, from the client side's */
+
+        p += NGX_WS_GUARD_FRAME_CLOSE_MAX;
+        key = (uint32_t) ngx_random();
+
+        wc->client.inject = p;
+        wc->client.inject_len = ngx_ws_guard_frame_close(p,
+                                          NGX_WS_GUARD_FRAME_CLOSE_MAX, code,
+                                          (const u_char *) reason,
+                                          ngx_strlen(reason), (u_char *) &key);
+    }
 
     ngx_http_ws_guard_cut(&wc->client, bad == &wc->client);
     ngx_http_ws_guard_cut(&wc->upstream, bad == &wc->upstream);
 
     r->lingering_close = 1;
 
-    ngx_add_timer(&wc->timer, NGX_HTTP_WS_GUARD_CLOSE_WAIT);
+    timer = ngx_http_ws_guard_timer(wc);
+
+    if (timer) {
+        ngx_add_timer(timer, NGX_HTTP_WS_GUARD_CLOSE_WAIT);
+    }
 
     ngx_http_ws_guard_wake(&wc->client);
     ngx_http_ws_guard_wake(&wc->upstream);
@@ -1260,8 +1491,8 @@ ngx_http_ws_guard_cut(ngx_http_ws_guard_side_t *s, ngx_uint_t violating)
     f = &s->parser;
     s->closing = 1;
 
-    if (s->delay.timer_set) {
-        ngx_del_timer(&s->delay);
+    if (s->delay && s->delay->timer_set) {
+        ngx_del_timer(s->delay);
     }
 
     s->delayed = 0;
@@ -1334,6 +1565,7 @@ ngx_http_ws_guard_arm_timer(ngx_http_ws_guard_conn_t *wc)
 {
     time_t                         now;
     ngx_msec_t                     at, t;
+    ngx_event_t                   *timer;
     ngx_http_ws_guard_ctx_t       *ctx;
     ngx_http_ws_guard_loc_conf_t  *wlcf;
 
@@ -1364,7 +1596,39 @@ ngx_http_ws_guard_arm_timer(ngx_http_ws_guard_conn_t *wc)
         return;
     }
 
-    ngx_add_timer(&wc->timer, at ? at : 1);
+    timer = ngx_http_ws_guard_timer(wc);
+
+    if (timer) {
+        ngx_add_timer(timer, at ? at : 1);
+    }
+}
+
+
+/* the connection's timer, made when first needed */
+
+static ngx_event_t *
+ngx_http_ws_guard_timer(ngx_http_ws_guard_conn_t *wc)
+{
+    ngx_event_t  *ev;
+
+    if (wc->timer) {
+        return wc->timer;
+    }
+
+    ev = ngx_pcalloc(wc->request->pool, sizeof(ngx_event_t));
+    if (ev == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, wc->request->connection->log, 0,
+                      "ws_guard: no memory for a timer");
+        return NULL;
+    }
+
+    ev->handler = ngx_http_ws_guard_timer_handler;
+    ev->data = wc;
+    ev->log = wc->request->connection->log;
+
+    wc->timer = ev;
+
+    return ev;
 }
 
 
@@ -1556,17 +1820,20 @@ ngx_http_ws_guard_cleanup_request(void *data)
 
     wc->restored = 1;
 
-    if (wc->timer.timer_set) {
-        ngx_del_timer(&wc->timer);
+    if (wc->timer && wc->timer->timer_set) {
+        ngx_del_timer(wc->timer);
     }
 
-    if (wc->client.delay.timer_set) {
-        ngx_del_timer(&wc->client.delay);
+    if (wc->client.delay && wc->client.delay->timer_set) {
+        ngx_del_timer(wc->client.delay);
     }
 
-    if (wc->upstream.delay.timer_set) {
-        ngx_del_timer(&wc->upstream.delay);
+    if (wc->upstream.delay && wc->upstream.delay->timer_set) {
+        ngx_del_timer(wc->upstream.delay);
     }
+
+    ngx_http_ws_guard_unstage(&wc->client);
+    ngx_http_ws_guard_unstage(&wc->upstream);
 
     ngx_http_ws_guard_stats_close(wc);
 
