@@ -147,6 +147,171 @@ static const unsigned char  ngx_ws_guard_utf8_second[64] = {
 #endif
 
 
+/*
+ * On x86-64 CPUs with SSSE3, long spans are checked 16 bytes at a time
+ * with table lookups (the method of Keiser and Lemire, "Validating UTF-8
+ * in less than one instruction per byte", 2021): every pair of adjacent
+ * bytes is classified by three 16-entry tables, whose AND is non-zero
+ * exactly where the pair cannot occur in valid UTF-8; the third and fourth
+ * bytes of longer sequences are checked against the bytes two and three
+ * back.  nginx's own build flags target plain x86-64, so the function is
+ * compiled for SSSE3 alone and chosen at run time.
+ */
+
+#if !defined NGX_WS_GUARD_UTF8_PORTABLE && defined __x86_64__                \
+    && (defined __GNUC__ || defined __clang__)
+
+#define NGX_WS_GUARD_UTF8_SIMD  1
+
+#include <immintrin.h>
+
+
+/* the bits of the tables: each names a pair of bytes that is invalid */
+
+#define U8_TOO_SHORT   0x01    /* a lead, then no continuation */
+#define U8_TOO_LONG    0x02    /* ASCII, then a continuation */
+#define U8_OVERLONG_3  0x04    /* E0 80..9F */
+#define U8_TOO_LARGE   0x08    /* F4 90..BF, F5..FF 90..BF */
+#define U8_SURROGATE   0x10    /* ED A0..BF */
+#define U8_OVERLONG_2  0x20    /* C0 or C1, then a continuation */
+#define U8_LARGE_1000  0x40    /* F5..FF 80..8F, and F0 80..8F (overlong) */
+#define U8_TWO_CONTS   0x80    /* a continuation after a continuation */
+
+#define U8_CARRY       (U8_TOO_SHORT|U8_TOO_LONG|U8_TWO_CONTS)
+
+
+static int  ngx_ws_guard_utf8_simd = -1;
+
+
+__attribute__((target("ssse3")))
+static size_t
+ngx_ws_guard_utf8_blocks(const unsigned char *p, size_t len)
+{
+    size_t    i, n;
+    __m128i   in, prev, prev1, prev2, prev3, err, incomplete, special, must,
+              nib, lo, hi1, lo1, hi2, max;
+
+    /* by the high nibble of the first byte of a pair */
+    const __m128i  byte1_high = _mm_setr_epi8(
+        U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
+        U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
+        (char) U8_TWO_CONTS, (char) U8_TWO_CONTS, (char) U8_TWO_CONTS,
+        (char) U8_TWO_CONTS,
+        U8_TOO_SHORT|U8_OVERLONG_2,
+        U8_TOO_SHORT,
+        U8_TOO_SHORT|U8_OVERLONG_3|U8_SURROGATE,
+        U8_TOO_SHORT|U8_TOO_LARGE|U8_LARGE_1000);
+
+    /* by its low nibble */
+    const __m128i  byte1_low = _mm_setr_epi8(
+        (char) (U8_CARRY|U8_OVERLONG_3|U8_OVERLONG_2|U8_LARGE_1000),
+        (char) (U8_CARRY|U8_OVERLONG_2),
+        (char) U8_CARRY,
+        (char) U8_CARRY,
+        (char) (U8_CARRY|U8_TOO_LARGE),
+        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
+        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
+        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
+        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
+        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
+        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
+        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
+        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
+        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000|U8_SURROGATE),
+        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
+        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000));
+
+    /* by the high nibble of the second byte */
+    const __m128i  byte2_high = _mm_setr_epi8(
+        U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
+        U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
+        (char) (U8_TOO_LONG|U8_OVERLONG_2|U8_TWO_CONTS|U8_OVERLONG_3
+                |U8_LARGE_1000),
+        (char) (U8_TOO_LONG|U8_OVERLONG_2|U8_TWO_CONTS|U8_OVERLONG_3
+                |U8_TOO_LARGE),
+        (char) (U8_TOO_LONG|U8_OVERLONG_2|U8_TWO_CONTS|U8_SURROGATE
+                |U8_TOO_LARGE),
+        (char) (U8_TOO_LONG|U8_OVERLONG_2|U8_TWO_CONTS|U8_SURROGATE
+                |U8_TOO_LARGE),
+        U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT);
+
+    /* a lead in the last three bytes whose sequence goes on after them */
+    max = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                        (char) (0xf0 - 1), (char) (0xe0 - 1),
+                        (char) (0xc0 - 1));
+
+    nib = _mm_set1_epi8(0x0f);
+
+    /* the bytes before p end a code point: as if ASCII */
+    prev = _mm_setzero_si128();
+    err = _mm_setzero_si128();
+    incomplete = _mm_setzero_si128();
+
+    n = len & ~(size_t) 15;
+
+    for (i = 0; i < n; i += 16) {
+        in = _mm_loadu_si128((const __m128i *) (p + i));
+
+        if (_mm_movemask_epi8(in) == 0) {
+            /* ASCII: valid unless a sequence was left open before it */
+            err = _mm_or_si128(err, incomplete);
+            incomplete = _mm_setzero_si128();
+            prev = in;
+            continue;
+        }
+
+        prev1 = _mm_alignr_epi8(in, prev, 15);
+
+        hi1 = _mm_shuffle_epi8(byte1_high,
+                               _mm_and_si128(_mm_srli_epi16(prev1, 4), nib));
+        lo1 = _mm_shuffle_epi8(byte1_low, _mm_and_si128(prev1, nib));
+        hi2 = _mm_shuffle_epi8(byte2_high,
+                               _mm_and_si128(_mm_srli_epi16(in, 4), nib));
+
+        special = _mm_and_si128(_mm_and_si128(hi1, lo1), hi2);
+
+        /* third and fourth bytes must be continuations, and only they */
+
+        prev2 = _mm_alignr_epi8(in, prev, 14);
+        prev3 = _mm_alignr_epi8(in, prev, 13);
+
+        must = _mm_or_si128(
+                   _mm_subs_epu8(prev2, _mm_set1_epi8((char) (0xe0 - 0x80))),
+                   _mm_subs_epu8(prev3, _mm_set1_epi8((char) (0xf0 - 0x80))));
+        must = _mm_and_si128(must, _mm_set1_epi8((char) 0x80));
+
+        err = _mm_or_si128(err, _mm_xor_si128(must, special));
+
+        incomplete = _mm_subs_epu8(in, max);
+        prev = in;
+    }
+
+    lo = _mm_cmpeq_epi8(err, _mm_setzero_si128());
+
+    if (_mm_movemask_epi8(lo) != 0xffff) {
+        return (size_t) -1;
+    }
+
+    /* a sequence open at the end is left to the caller, from its lead */
+
+    if (n && p[n - 1] >= 0xc0) {
+        return n - 1;
+    }
+
+    if (n && p[n - 2] >= 0xe0) {
+        return n - 2;
+    }
+
+    if (n && p[n - 3] >= 0xf0) {
+        return n - 3;
+    }
+
+    return n;
+}
+
+#endif
+
+
 int
 ngx_ws_guard_utf8_validate(ngx_ws_guard_utf8_t *u, const unsigned char *p,
     size_t len)
@@ -181,6 +346,33 @@ ngx_ws_guard_utf8_validate(ngx_ws_guard_utf8_t *u, const unsigned char *p,
             return NGX_WS_GUARD_OK;
         }
     }
+
+#if (NGX_WS_GUARD_UTF8_SIMD)
+
+    if ((size_t) (end - p) >= 64) {
+
+        if (ngx_ws_guard_utf8_simd < 0) {
+            __builtin_cpu_init();
+            ngx_ws_guard_utf8_simd = __builtin_cpu_supports("ssse3") ? 1 : 0;
+        }
+
+        if (ngx_ws_guard_utf8_simd) {
+            len = ngx_ws_guard_utf8_blocks(p, end - p);
+
+            if (len == (size_t) -1) {
+                goto invalid;
+            }
+
+            p += len;
+
+            if (p == end) {
+                u->state = u8_acc;
+                return NGX_WS_GUARD_OK;
+            }
+        }
+    }
+
+#endif
 
     for ( ;; ) {
 

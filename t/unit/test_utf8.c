@@ -103,6 +103,8 @@ static void test_ascii_runs(void);
 static void test_sticky(void);
 static void test_all_code_points(void);
 static void test_word_boundaries(void);
+static void test_blocks(void);
+static int bytewise(const unsigned char *p, size_t len);
 static int split_check(const unsigned char *s, size_t len, size_t a,
     size_t b);
 static size_t encode(unsigned char *out, unsigned long cp, size_t n);
@@ -602,6 +604,114 @@ test_all_code_points(void)
 }
 
 
+/* the verdict of feeding one byte per call, which only the automaton sees */
+
+static int
+bytewise(const unsigned char *p, size_t len)
+{
+    size_t               i;
+    ngx_ws_guard_utf8_t  u;
+
+    ngx_ws_guard_utf8_init(&u);
+
+    for (i = 0; i < len; i++) {
+        if (ngx_ws_guard_utf8_validate(&u, p + i, 1) != NGX_WS_GUARD_OK) {
+            return NGX_WS_GUARD_ERROR;
+        }
+    }
+
+    return ngx_ws_guard_utf8_finish(&u);
+}
+
+
+/*
+ * Spans of 64 bytes and more are checked in blocks of 16 where the CPU
+ * allows: every lead byte followed by three bytes of interesting values,
+ * at offsets across block boundaries and at the end of the blocks, in
+ * ASCII and in two-byte text, must get the verdict of the automaton.
+ */
+
+static void
+test_blocks(void)
+{
+    int             want, got;
+    size_t          i, k, pos, len, n;
+    unsigned        b1, i2, i3, i4, fill;
+    unsigned long   tried, wrong;
+    unsigned char   buf[80];
+
+    static const unsigned char  next[] = {
+        0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc2, 0xe1, 0xf0
+    };
+    static const size_t  offsets[] = { 0, 1, 13, 14, 15, 16, 17, 31, 45,
+                                       61, 62, 63, 64, 66 };
+
+    tried = 0;
+    wrong = 0;
+    n = sizeof(next);
+
+    for (fill = 0; fill < 2; fill++) {
+        for (k = 0; k < sizeof(offsets) / sizeof(offsets[0]); k++) {
+            for (b1 = 0x80; b1 <= 0xff; b1++) {
+                for (i2 = 0; i2 < n; i2++) {
+                    for (i3 = 0; i3 < n; i3++) {
+                        for (i4 = 0; i4 < n; i4++) {
+
+                            len = 70;
+
+                            for (i = 0; i < len; i += 2) {
+                                /* "aa..." or "é" repeated */
+                                buf[i] = fill ? 0xc3 : 'a';
+                                buf[i + 1] = fill ? 0xa9 : 'a';
+                            }
+
+                            pos = offsets[k];
+
+                            if (fill && (pos & 1)) {
+                                /* not inside a two-byte character */
+                                pos++;
+                            }
+
+                            if (pos + 4 > len) {
+                                len = pos + 4;
+                            }
+
+                            buf[pos] = (unsigned char) b1;
+                            buf[pos + 1] = next[i2];
+                            buf[pos + 2] = next[i3];
+                            buf[pos + 3] = next[i4];
+
+                            for (i = pos + 4; fill && (i - pos) & 1; i++) {
+                                buf[i] = 'a';
+                            }
+
+                            want = bytewise(buf, len);
+                            got = ngx_ws_guard_utf8_check(buf, len);
+
+                            tried++;
+
+                            if (got != want) {
+                                if (wrong++ < 5) {
+                                    fprintf(stderr, "blocks: %02x %02x %02x "
+                                            "%02x at %zu in %s: %d, "
+                                            "not %d\n", b1, next[i2],
+                                            next[i3], next[i4], pos,
+                                            fill ? "text" : "ascii", got,
+                                            want);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    CHECK_EQ_INT(wrong, 0);
+    CHECK(tried > 100000);
+}
+
+
 int
 main(void)
 {
@@ -611,6 +721,7 @@ main(void)
     test_sticky();
     test_all_code_points();
     test_word_boundaries();
+    test_blocks();
 
     return unit_done("utf8");
 }
