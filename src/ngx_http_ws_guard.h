@@ -152,6 +152,15 @@ typedef struct {
 
 struct ngx_http_ws_guard_conn_s {
     ngx_http_request_t         *request;
+
+    /*
+     * the connection's own small pool, made at the 101 and destroyed with
+     * the request: what the guard keeps per connection lives in it, so it
+     * adds no block to the request's pool
+     */
+    ngx_pool_t                 *pool;
+    ngx_pool_cleanup_t         *peer_cleanup; /* on the peer's pool */
+
     ngx_http_ws_guard_side_t    client;      /* from the client */
     ngx_http_ws_guard_side_t    upstream;    /* from the upstream */
     size_t                      buffer_size; /* proxy_buffer_size */
@@ -174,6 +183,7 @@ struct ngx_http_ws_guard_conn_s {
 
     unsigned                    closing:1;
     unsigned                    finished:1;
+    unsigned                    hooked:1;    /* recv wrappers in place */
     unsigned                    restored:1;
 };
 
@@ -332,6 +342,7 @@ void ngx_http_ws_guard_message_create_conf(
 char *ngx_http_ws_guard_message_merge_conf(ngx_conf_t *cf,
     ngx_http_ws_guard_message_conf_t *prev,
     ngx_http_ws_guard_message_conf_t *conf);
+size_t ngx_http_ws_guard_message_size(ngx_http_request_t *r);
 ngx_int_t ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s);
 ngx_int_t ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s,
     u_char *p, size_t len, ngx_http_ws_guard_verdict_t *v);
@@ -365,6 +376,7 @@ ngx_int_t ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_ws_guard_rate_handshake(ngx_http_request_t *r,
     ngx_http_ws_guard_loc_conf_t *wlcf, ngx_http_ws_guard_ctx_t *ctx);
+size_t ngx_http_ws_guard_rate_size(ngx_http_request_t *r);
 ngx_int_t ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc);
 void ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
     ngx_ws_guard_frame_header_t *h, ngx_uint_t message_start,

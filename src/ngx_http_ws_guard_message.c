@@ -88,6 +88,27 @@ static void ngx_http_ws_guard_schema_cleanup(void *data);
 static void ngx_http_ws_guard_rules_cleanup(void *data);
 
 
+/* the most message_init() takes from the connection's pool, both sides */
+
+size_t
+ngx_http_ws_guard_message_size(ngx_http_request_t *r)
+{
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    if (wlcf->message.schema[0] == NULL && wlcf->message.schema[1] == NULL
+        && wlcf->message.deny[0] == NULL && wlcf->message.deny[1] == NULL
+        && wlcf->message.scopes == NULL && wlcf->message.scope_default)
+    {
+        return 0;
+    }
+
+    return 2 * (sizeof(ngx_http_ws_guard_msg_t)
+                + sizeof(ngx_pool_cleanup_t) + 2 * NGX_ALIGNMENT);
+}
+
+
 ngx_int_t
 ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
 {
@@ -113,7 +134,7 @@ ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
         return NGX_OK;
     }
 
-    m = ngx_pcalloc(r->pool, sizeof(ngx_http_ws_guard_msg_t));
+    m = ngx_pcalloc(s->wc->pool, sizeof(ngx_http_ws_guard_msg_t));
     if (m == NULL) {
         return NGX_ERROR;
     }
@@ -129,7 +150,7 @@ ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
         m->conf.max_depth = wlcf->message.json_max_depth;
         m->spare = (ngx_http_ws_guard_spare_t **) &wlcf->message.spare[dir];
 
-        cln = ngx_pool_cleanup_add(r->pool, 0);
+        cln = ngx_pool_cleanup_add(s->wc->pool, 0);
         if (cln == NULL) {
             return NGX_ERROR;
         }
@@ -199,7 +220,7 @@ ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s, u_char *p,
             size = ngx_max(size, 4096);
             size = ngx_min(size, m->text_max);
 
-            text = ngx_pnalloc(s->wc->request->pool, size);
+            text = ngx_pnalloc(s->wc->pool, size);
             if (text == NULL) {
                 return NGX_ERROR;
             }
@@ -209,7 +230,7 @@ ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s, u_char *p,
             }
 
             if (m->text) {
-                ngx_pfree(s->wc->request->pool, m->text);
+                ngx_pfree(s->wc->pool, m->text);
             }
 
             m->text = text;

@@ -22,6 +22,15 @@
  * into for inspection */
 #define NGX_HTTP_WS_GUARD_SCRATCH     4096
 
+/*
+ * The connection's own pool holds its state and what the policy takes at
+ * the 101, sized to need; what is made later (a timer, close frames) may
+ * add a block of the same size.
+ */
+#define NGX_HTTP_WS_GUARD_POOL_BASE                                          \
+    (sizeof(ngx_pool_t) + sizeof(ngx_http_ws_guard_conn_t) + NGX_ALIGNMENT   \
+     + 64)
+
 /* how long a started close may wait for a frame boundary */
 #define NGX_HTTP_WS_GUARD_CLOSE_WAIT  5000
 
@@ -73,6 +82,7 @@ static ngx_int_t ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     ngx_connection_t *c, ngx_buf_t *leftover, size_t size);
 static void ngx_http_ws_guard_cleanup(void *data);
 static void ngx_http_ws_guard_cleanup_request(void *data);
+static void ngx_http_ws_guard_cleanup_final(void *data);
 
 
 /*
@@ -89,10 +99,12 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     ngx_http_ws_guard_ctx_t *ctx)
 {
     size_t                         size;
+    ngx_pool_t                    *pool;
     ngx_connection_t              *c, *pc;
     ngx_pool_cleanup_t            *cln;
     ngx_http_upstream_t           *u;
     ngx_http_ws_guard_conn_t      *wc;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
 
     u = r->upstream;
     c = r->connection;
@@ -102,17 +114,48 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    wc = ngx_pcalloc(r->pool, sizeof(ngx_http_ws_guard_conn_t));
-    if (wc == NULL) {
+    size = NGX_HTTP_WS_GUARD_POOL_BASE + ngx_http_ws_guard_message_size(r)
+           + ngx_http_ws_guard_rate_size(r);
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    if (wlcf->deflate == NGX_HTTP_WS_GUARD_DEFLATE_INSPECT) {
+        size += 2 * (sizeof(ngx_ws_guard_inflate_t)
+                     + sizeof(ngx_pool_cleanup_t) + 2 * NGX_ALIGNMENT);
+    }
+
+    if (wlcf->max_lifetime || wlcf->idle_timeout || ctx->token_exp_set) {
+        size += sizeof(ngx_event_t) + NGX_ALIGNMENT;
+    }
+
+    pool = ngx_create_pool(size, c->log);
+    if (pool == NULL) {
         return NGX_ERROR;
     }
+
+    wc = ngx_pcalloc(pool, sizeof(ngx_http_ws_guard_conn_t));
+    if (wc == NULL) {
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
+    }
+
+    wc->pool = pool;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        ngx_destroy_pool(pool);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_ws_guard_cleanup_final;
+    cln->data = wc;
 
     wc->request = r;
     wc->started = ngx_current_msec;
     wc->active = wc->started;
 
-    size = u->conf->buffer_size;
-    wc->buffer_size = size;
+    wc->buffer_size = u->conf->buffer_size;
+    size = wc->buffer_size;
 
     if (ngx_http_ws_guard_negotiated(r, wc) != NGX_OK) {
         return NGX_ERROR;
@@ -150,16 +193,11 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     cln->handler = ngx_http_ws_guard_cleanup;
     cln->data = wc;
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_http_ws_guard_cleanup_request;
-    cln->data = wc;
+    wc->peer_cleanup = cln;
 
     c->recv = ngx_http_ws_guard_recv_client;
     pc->recv = ngx_http_ws_guard_recv_upstream;
+    wc->hooked = 1;
 
     /* graceful shutdown closes "idle" connections: send 1001 then */
 
@@ -272,7 +310,7 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
         /* compressed payload is read unmasked, whatever its type */
         fc.inspect = NGX_WS_GUARD_FRAME_TEXT|NGX_WS_GUARD_FRAME_BINARY;
 
-        s->inflate = ngx_pcalloc(r->pool, sizeof(ngx_ws_guard_inflate_t));
+        s->inflate = ngx_pcalloc(wc->pool, sizeof(ngx_ws_guard_inflate_t));
         if (s->inflate == NULL) {
             return NGX_ERROR;
         }
@@ -291,7 +329,7 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        cln = ngx_pool_cleanup_add(r->pool, 0);
+        cln = ngx_pool_cleanup_add(wc->pool, 0);
         if (cln == NULL) {
             ngx_ws_guard_inflate_free(s->inflate);
             return NGX_ERROR;
@@ -1060,7 +1098,7 @@ static ngx_int_t
 ngx_http_ws_guard_delay(ngx_http_ws_guard_side_t *s, ngx_msec_t delay)
 {
     if (s->delay == NULL) {
-        s->delay = ngx_pcalloc(s->wc->request->pool, sizeof(ngx_event_t));
+        s->delay = ngx_pcalloc(s->wc->pool, sizeof(ngx_event_t));
         if (s->delay == NULL) {
             return NGX_ERROR;
         }
@@ -1432,7 +1470,7 @@ ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc, ngx_uint_t code,
         wc->violation = kind;
     }
 
-    p = ngx_pnalloc(r->pool, 2 * NGX_WS_GUARD_FRAME_CLOSE_MAX);
+    p = ngx_pnalloc(wc->pool, 2 * NGX_WS_GUARD_FRAME_CLOSE_MAX);
 
     if (p == NULL) {
         /* no close frames: the connections just end */
@@ -1615,7 +1653,7 @@ ngx_http_ws_guard_timer(ngx_http_ws_guard_conn_t *wc)
         return wc->timer;
     }
 
-    ev = ngx_pcalloc(wc->request->pool, sizeof(ngx_event_t));
+    ev = ngx_pcalloc(wc->pool, sizeof(ngx_event_t));
     if (ev == NULL) {
         ngx_log_error(NGX_LOG_ALERT, wc->request->connection->log, 0,
                       "ws_guard: no memory for a timer");
@@ -1788,6 +1826,8 @@ ngx_http_ws_guard_cleanup(void *data)
 
     ngx_connection_t  *pc;
 
+    wc->peer_cleanup = NULL;
+
     ngx_http_ws_guard_cleanup_request(wc);
 
     pc = wc->upstream.c;
@@ -1820,6 +1860,13 @@ ngx_http_ws_guard_cleanup_request(void *data)
 
     wc->restored = 1;
 
+    if (!wc->hooked) {
+        /* the hook was not completed */
+        ngx_http_ws_guard_unstage(&wc->client);
+        ngx_http_ws_guard_unstage(&wc->upstream);
+        return;
+    }
+
     if (wc->timer && wc->timer->timer_set) {
         ngx_del_timer(wc->timer);
     }
@@ -1842,4 +1889,27 @@ ngx_http_ws_guard_cleanup_request(void *data)
     if (wc->client.c->recv == ngx_http_ws_guard_recv_client) {
         wc->client.c->recv = wc->client.recv;
     }
+}
+
+
+/*
+ * The request's pool goes: the guard's state goes with it.  Should the
+ * peer connection still be open, it is restored first and its pool's
+ * cleanup disarmed.
+ */
+
+static void
+ngx_http_ws_guard_cleanup_final(void *data)
+{
+    ngx_http_ws_guard_conn_t  *wc = data;
+
+    if (wc->peer_cleanup) {
+        wc->peer_cleanup->handler = NULL;
+        ngx_http_ws_guard_cleanup(wc);
+
+    } else {
+        ngx_http_ws_guard_cleanup_request(wc);
+    }
+
+    ngx_destroy_pool(wc->pool);
 }

@@ -500,6 +500,34 @@ ngx_http_ws_guard_delete_node(ngx_http_ws_guard_zone_t *zone,
 }
 
 
+/* the most rate_init() takes from the connection's pool */
+
+size_t
+ngx_http_ws_guard_rate_size(ngx_http_request_t *r)
+{
+    size_t                         n, size;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    size = sizeof(ngx_http_ws_guard_rate_conn_t) + NGX_ALIGNMENT;
+
+    n = wlcf->rate.rates ? wlcf->rate.rates->nelts : 0;
+
+    if (n) {
+        size += 2 * n * sizeof(ngx_http_ws_guard_bucket_t) + NGX_ALIGNMENT;
+    }
+
+    n += wlcf->rate.limits ? wlcf->rate.limits->nelts : 0;
+
+    if (n) {
+        size += n * sizeof(ngx_http_ws_guard_limiter_t) + NGX_ALIGNMENT;
+    }
+
+    return size;
+}
+
+
 ngx_int_t
 ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
 {
@@ -517,7 +545,7 @@ ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
     r = wc->request;
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
 
-    rc = ngx_pcalloc(r->pool, sizeof(ngx_http_ws_guard_rate_conn_t));
+    rc = ngx_pcalloc(wc->pool, sizeof(ngx_http_ws_guard_rate_conn_t));
     if (rc == NULL) {
         return NGX_ERROR;
     }
@@ -551,7 +579,7 @@ ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
         return NGX_OK;
     }
 
-    rc->limiters = ngx_pcalloc(r->pool,
+    rc->limiters = ngx_pcalloc(wc->pool,
                                n * sizeof(ngx_http_ws_guard_limiter_t));
     if (rc->limiters == NULL) {
         return NGX_ERROR;
@@ -562,7 +590,7 @@ ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
     if (wlcf->rate.rates) {
         rates = wlcf->rate.rates->elts;
 
-        buckets = ngx_pcalloc(r->pool, wlcf->rate.rates->nelts * 2
+        buckets = ngx_pcalloc(wc->pool, wlcf->rate.rates->nelts * 2
                                        * sizeof(ngx_http_ws_guard_bucket_t));
         if (buckets == NULL) {
             return NGX_ERROR;

@@ -33,7 +33,7 @@
 /* 9999-12-31T23:59:59Z: NumericDate values above it are refused */
 #define NGX_WS_GUARD_JWT_TIME_MAX    253402300799LL
 
-#define NGX_WS_GUARD_JWT_CHUNK       4096
+#define NGX_WS_GUARD_JWT_CHUNK       1024
 #define NGX_WS_GUARD_JWT_ALIGN       16
 
 /* longest base64url member accepted in a JWK: a 16384-bit modulus */
