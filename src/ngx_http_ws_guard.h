@@ -94,14 +94,11 @@ typedef struct {
     /* buffer mode: where the message in progress starts, held whole */
     u_char                     *hold;
 
-    /* the guard's staging buffer while in use, and its size */
+    /* the guard's staging buffer while in use */
     u_char                     *own;
-    size_t                      own_size;
 
     /* closing: the close frame for the other peer (from the pool) */
     u_char                     *inject;
-    size_t                      inject_len;
-    size_t                      inject_pos;
 
     ngx_event_t                *delay;       /* backpressure, when used */
 
@@ -110,7 +107,12 @@ typedef struct {
     /* permessage-deflate inspection, when negotiated */
     ngx_ws_guard_inflate_t     *inflate;
     ngx_ws_guard_utf8_t         inflated_utf8;
+
+    size_t                      own_size;
     uint64_t                    bytes;       /* read from the peer */
+
+    u_char                      inject_len;
+    u_char                      inject_pos;
 
     unsigned                    client:1;    /* read from the client */
     unsigned                    inspect:1;   /* 0 after a dry-run hit */
@@ -166,7 +168,6 @@ struct ngx_http_ws_guard_conn_s {
     size_t                      buffer_size; /* proxy_buffer_size */
 
     /* permessage-deflate negotiated (ws_guard_deflate inspect) */
-    ngx_uint_t                  deflate;
     ngx_ws_guard_inflate_dir_t  deflate_dir[2];   /* client, server */
 
     ngx_event_t                *timer;       /* from the pool, when needed */
@@ -181,6 +182,7 @@ struct ngx_http_ws_guard_conn_s {
     /* per-connection state of the rate limits */
     void                       *rate;
 
+    unsigned                    deflate:1;
     unsigned                    closing:1;
     unsigned                    finished:1;
     unsigned                    hooked:1;    /* recv wrappers in place */

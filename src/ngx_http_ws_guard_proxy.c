@@ -28,8 +28,7 @@
  * add a block of the same size.
  */
 #define NGX_HTTP_WS_GUARD_POOL_BASE                                          \
-    (sizeof(ngx_pool_t) + sizeof(ngx_http_ws_guard_conn_t) + NGX_ALIGNMENT   \
-     + 64)
+    (sizeof(ngx_pool_t) + sizeof(ngx_http_ws_guard_conn_t) + NGX_ALIGNMENT)
 
 /* how long a started close may wait for a frame boundary */
 #define NGX_HTTP_WS_GUARD_CLOSE_WAIT  5000
@@ -411,7 +410,7 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
         if (s->closing && !s->done) {
 
             if (ngx_http_ws_guard_deliverable(s)) {
-                n = ngx_min(size, s->inject_len - s->inject_pos);
+                n = ngx_min(size, (size_t) (s->inject_len - s->inject_pos));
                 ngx_memcpy(buf, s->inject + s->inject_pos, n);
                 s->inject_pos += n;
 
@@ -1481,7 +1480,7 @@ ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc, ngx_uint_t code,
         /* to the client unmasked, from the upstream side's wrapper */
 
         wc->upstream.inject = p;
-        wc->upstream.inject_len = ngx_ws_guard_frame_close(p,
+        wc->upstream.inject_len = (u_char) ngx_ws_guard_frame_close(p,
                                           NGX_WS_GUARD_FRAME_CLOSE_MAX, code,
                                           (const u_char *) reason,
                                           ngx_strlen(reason), NULL);
@@ -1492,7 +1491,7 @@ ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc, ngx_uint_t code,
         key = (uint32_t) ngx_random();
 
         wc->client.inject = p;
-        wc->client.inject_len = ngx_ws_guard_frame_close(p,
+        wc->client.inject_len = (u_char) ngx_ws_guard_frame_close(p,
                                           NGX_WS_GUARD_FRAME_CLOSE_MAX, code,
                                           (const u_char *) reason,
                                           ngx_strlen(reason), (u_char *) &key);

@@ -26,6 +26,8 @@ enum {
 
 static int ngx_ws_guard_frame_header(ngx_ws_guard_frame_t *f,
     const unsigned char *h, size_t n, size_t *need);
+static void ngx_ws_guard_frame_close_data(ngx_ws_guard_frame_t *f,
+    const unsigned char *d, size_t n);
 static int ngx_ws_guard_frame_end(ngx_ws_guard_frame_t *f,
     ngx_ws_guard_frame_event_t *ev);
 static int ngx_ws_guard_frame_violation(ngx_ws_guard_frame_t *f,
@@ -136,16 +138,26 @@ ngx_ws_guard_frame_parse(ngx_ws_guard_frame_t *f, const unsigned char *buf,
 
         if (f->frame.opcode >= NGX_WS_GUARD_FRAME_OP_CLOSE) {
 
-            /* at most 125 bytes in all: keep them for the END event */
+            /* at most 125 bytes; a close frame's are checked as they come */
 
             if (f->unmask) {
-                (void) ngx_ws_guard_frame_xor(f->ctrl + f->ctrl_len, p, n,
+
+                if (n > f->conf.scratch_size) {
+                    n = f->conf.scratch_size;
+                }
+
+                (void) ngx_ws_guard_frame_xor(f->conf.scratch, p, n,
                                               f->frame.key, ev->offset);
+                ev->data = f->conf.scratch;
+
             } else {
-                memcpy(f->ctrl + f->ctrl_len, p, n);
+                ev->data = p;
             }
 
-            ev->data = f->ctrl + f->ctrl_len;
+            if (f->frame.opcode == NGX_WS_GUARD_FRAME_OP_CLOSE) {
+                ngx_ws_guard_frame_close_data(f, ev->data, n);
+            }
+
             f->ctrl_len += n;
 
         } else if (f->unmask) {
@@ -245,6 +257,9 @@ header:
 
     } else {
         f->ctrl_len = 0;
+        f->ctrl_code = 0;
+        f->ctrl_bad = 0;
+        ngx_ws_guard_utf8_init(&f->ctrl_utf8);
         f->check_utf8 = 0;
         f->unmask = f->frame.masked;
     }
@@ -482,6 +497,27 @@ ngx_ws_guard_frame_header(ngx_ws_guard_frame_t *f, const unsigned char *h,
 }
 
 
+/* a span of a close frame's payload, unmasked: the code, then the reason */
+
+static void
+ngx_ws_guard_frame_close_data(ngx_ws_guard_frame_t *f,
+    const unsigned char *d, size_t n)
+{
+    size_t  k;
+
+    for (k = 0; k < n && f->ctrl_len + k < 2; k++) {
+        f->ctrl_code = (unsigned short) ((f->ctrl_code << 8) | d[k]);
+    }
+
+    if (k < n && !f->ctrl_bad
+        && ngx_ws_guard_utf8_validate(&f->ctrl_utf8, d + k, n - k)
+           != NGX_WS_GUARD_OK)
+    {
+        f->ctrl_bad = 1;
+    }
+}
+
+
 /* the payload is complete: the checks that need all of it */
 
 static int
@@ -492,7 +528,7 @@ ngx_ws_guard_frame_end(ngx_ws_guard_frame_t *f, ngx_ws_guard_frame_event_t *ev)
     if (f->frame.opcode == NGX_WS_GUARD_FRAME_OP_CLOSE) {
 
         if (f->ctrl_len >= 2) {
-            code = ((unsigned) f->ctrl[0] << 8) | f->ctrl[1];
+            code = f->ctrl_code;
 
             if (!ngx_ws_guard_frame_close_code_valid(code)) {
                 return ngx_ws_guard_frame_violation(f,
@@ -500,21 +536,19 @@ ngx_ws_guard_frame_end(ngx_ws_guard_frame_t *f, ngx_ws_guard_frame_event_t *ev)
                                                    "invalid close code");
             }
 
-            if (ngx_ws_guard_utf8_check(f->ctrl + 2, f->ctrl_len - 2)
-                != NGX_WS_GUARD_OK)
+            if (f->ctrl_bad
+                || ngx_ws_guard_utf8_finish(&f->ctrl_utf8) != NGX_WS_GUARD_OK)
             {
                 return ngx_ws_guard_frame_violation(f,
                                                NGX_WS_GUARD_CLOSE_INVALID_DATA,
                                                "invalid utf-8 in close reason");
             }
 
-            f->close_code = code;
-            f->close_reason = f->ctrl + 2;
+            f->close_code = (unsigned short) code;
             f->close_reason_len = f->ctrl_len - 2;
 
         } else {
             f->close_code = 0;
-            f->close_reason = f->ctrl;
             f->close_reason_len = 0;
         }
 

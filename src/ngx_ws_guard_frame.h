@@ -109,22 +109,22 @@
 
 typedef struct {
     /* 1: client to server, frames must be masked; 0: must not be */
-    unsigned                  client;
+    unsigned                  client:1;
 
     /* permessage-deflate negotiated: RSV1 on the first frame of a message */
-    unsigned                  rsv1_allowed;
+    unsigned                  rsv1_allowed:1;
 
     /* check that text messages are UTF-8 (1007) */
-    unsigned                  utf8;
+    unsigned                  utf8:1;
 
     /* data message types allowed (1003): NGX_WS_GUARD_FRAME_TEXT|BINARY */
-    unsigned                  types;
+    unsigned                  types:2;
 
     /*
      * data message types whose masked payload the caller wants unmasked in
      * ev.data; text is unmasked anyway while conf.utf8 is set
      */
-    unsigned                  inspect;
+    unsigned                  inspect:2;
 
     /* largest data frame payload, 0: no limit (1009) */
     uint64_t                  max_frame_size;
@@ -143,14 +143,14 @@ typedef struct {
 
 
 typedef struct {
-    unsigned                  fin;
-    unsigned                  rsv;           /* NGX_WS_GUARD_FRAME_RSV* */
-    unsigned                  opcode;
-    unsigned                  masked;
-    unsigned char             key[4];
-    unsigned                  header_len;
     uint64_t                  length;        /* payload length */
     uint64_t                  start;         /* stream offset of the frame */
+    unsigned char             key[4];
+    unsigned                  fin:1;
+    unsigned                  rsv:3;         /* NGX_WS_GUARD_FRAME_RSV* */
+    unsigned                  opcode:4;
+    unsigned                  masked:1;
+    unsigned                  header_len:5;
 } ngx_ws_guard_frame_header_t;
 
 
@@ -171,7 +171,7 @@ typedef struct {
 
     /*
      * DATA: the same bytes unmasked: raw itself for unmasked frames, the
-     * scratch window or the control frame buffer for masked ones, NULL for
+     * scratch window for masked ones (control frames too), NULL for
      * masked data frames that nothing asked to see
      */
     const unsigned char      *data;
@@ -184,38 +184,45 @@ typedef struct {
 typedef struct {
     ngx_ws_guard_frame_conf_t    conf;
 
-    unsigned                     state;
-
     /* the frame being parsed */
     ngx_ws_guard_frame_header_t  frame;
     uint64_t                     left;       /* payload bytes to come */
-    unsigned                     unmask;     /* payload goes to scratch */
-    unsigned                     check_utf8; /* payload is text to check */
 
-    /* a header split across buffers */
-    unsigned char                hdr[NGX_WS_GUARD_FRAME_HEADER_MAX];
-    size_t                       hdr_len;
-    size_t                       hdr_need;
-
-    /* the data message in progress */
-    unsigned                     msg_active;
-    unsigned                     msg_opcode;  /* TEXT or BINARY */
-    unsigned                     msg_compressed;
-    uint64_t                     msg_size;    /* payload so far */
+    /* the data message in progress: payload so far, and its text */
+    uint64_t                     msg_size;
     ngx_ws_guard_utf8_t          msg_utf8;
 
-    /* the payload of the current control frame, unmasked */
-    unsigned char                ctrl[NGX_WS_GUARD_FRAME_CONTROL_MAX];
-    size_t                       ctrl_len;
+    /* a close frame's reason so far, checked as it comes */
+    ngx_ws_guard_utf8_t          ctrl_utf8;
 
-    /* the last close frame, set at its END event; code 0: none given */
-    unsigned                     close_received;
-    unsigned                     close_code;
-    const unsigned char         *close_reason;  /* points into ctrl */
-    size_t                       close_reason_len;
+    unsigned                     state:8;
+    unsigned                     unmask:1;   /* payload goes to scratch */
+    unsigned                     check_utf8:1; /* payload is text to check */
+    unsigned                     msg_active:1;
+    unsigned                     msg_opcode:4; /* TEXT or BINARY */
+    unsigned                     msg_compressed:1;
+    unsigned                     ctrl_bad:1; /* the reason is not UTF-8 */
+    unsigned                     close_received:1;
+
+    /* a header split across buffers */
+    unsigned char                hdr_len;
+    unsigned char                hdr_need;
+    unsigned char                hdr[NGX_WS_GUARD_FRAME_HEADER_MAX];
+
+    /* control frame payload bytes so far, and a close frame's code */
+    unsigned char                ctrl_len;
+    unsigned short               ctrl_code;
+
+    /*
+     * the last close frame, set at its END event; code 0: none given.  Its
+     * reason is not kept: it comes in the DATA events (unmasked), and it
+     * is valid UTF-8 when the END event comes.
+     */
+    unsigned short               close_code;
+    unsigned short               close_reason_len;
 
     /* the violation, set when NGX_WS_GUARD_ERROR is returned */
-    unsigned                     err_code;    /* NGX_WS_GUARD_CLOSE_* */
+    unsigned short               err_code;    /* NGX_WS_GUARD_CLOSE_* */
     const char                  *err_reason;  /* static, lowercase */
 
     /* stream offset of the next byte to consume */

@@ -348,8 +348,13 @@ run(run_t *r, const ngx_ws_guard_frame_conf_t *conf, const unsigned char *s,
                     log_add(r, " close %llu '", f.close_code, 0, 0, 0, 0, 0,
                             0);
 
-                    if (f.close_reason_len < LOG_MAX - r->log_len - 3) {
-                        memcpy(r->log + r->log_len, f.close_reason,
+                    /* the reason: the last bytes of the DATA events */
+
+                    if (f.close_reason_len < LOG_MAX - r->log_len - 3
+                        && f.close_reason_len <= r->data_len)
+                    {
+                        memcpy(r->log + r->log_len,
+                               r->data + r->data_len - f.close_reason_len,
                                f.close_reason_len);
                         r->log_len += f.close_reason_len;
                     }
