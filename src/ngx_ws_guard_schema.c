@@ -41,6 +41,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#if defined __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <yajl/yajl_parse.h>
 
 #include "ngx_ws_guard_schema_int.h"
@@ -274,6 +278,8 @@ static void ngx_ws_guard_schema_unique(ngx_ws_guard_schema_state_t *st,
 static int ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
     const ngx_ws_guard_schema_node_t *node, uint32_t parent, unsigned slot,
     uint32_t level);
+static size_t ngx_ws_guard_schema_code_points(const unsigned char *p,
+    size_t len);
 static void ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st,
     uint32_t fi, ngx_ws_guard_schema_value_t *v);
 static void ngx_ws_guard_schema_check_end(ngx_ws_guard_schema_state_t *st,
@@ -1039,7 +1045,30 @@ ngx_ws_guard_schema_span(const unsigned char *p, size_t len)
     static const uint64_t  ones = 0x0101010101010101ULL;
     static const uint64_t  highs = 0x8080808080808080ULL;
 
-    for (i = 0; i + 8 <= len; i += 8) {
+    i = 0;
+
+#if defined __SSE2__
+
+    {
+        int      m;
+        __m128i  in, quote, backslash;
+
+        quote = _mm_set1_epi8('"');
+        backslash = _mm_set1_epi8('\\');
+
+        for ( /* void */ ; i + 16 <= len; i += 16) {
+            in = _mm_loadu_si128((const __m128i *) (p + i));
+            m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(in, quote),
+                                               _mm_cmpeq_epi8(in, backslash)));
+            if (m) {
+                return i + (size_t) __builtin_ctz((unsigned) m);
+            }
+        }
+    }
+
+#endif
+
+    for ( /* void */ ; i + 8 <= len; i += 8) {
         memcpy(&w, p + i, 8);
 
         x = w ^ (ones * '"');
@@ -2341,7 +2370,6 @@ ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st, uint32_t fi,
     ngx_ws_guard_schema_value_t *v)
 {
     int                                m;
-    size_t                             i, n;
     uint32_t                           level;
     const ngx_ws_guard_schema_node_t  *node;
 
@@ -2434,11 +2462,7 @@ ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st, uint32_t fi,
         if (node->min_length || node->max_length != NGX_WS_GUARD_SCHEMA_UNSET)
         {
             if (v->cps == NGX_WS_GUARD_SCHEMA_UNSET) {
-                for (i = 0, n = 0; i < v->len; i++) {
-                    n += ((v->p[i] & 0xc0) != 0x80);
-                }
-
-                v->cps = n;
+                v->cps = ngx_ws_guard_schema_code_points(v->p, v->len);
             }
 
             if (v->cps < node->min_length) {
@@ -2463,6 +2487,37 @@ ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st, uint32_t fi,
             }
         }
     }
+}
+
+
+/*
+ * The code points of valid UTF-8: the bytes that are not continuation
+ * bytes (10xxxxxx), counted 8 at a time.
+ */
+
+static size_t
+ngx_ws_guard_schema_code_points(const unsigned char *p, size_t len)
+{
+    size_t    i, cont;
+    uint64_t  w;
+
+    cont = 0;
+
+    for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&w, p + i, 8);
+
+        /* bit 7 of each byte: set, with bit 6 clear */
+        w = w & ~(w << 1) & 0x8080808080808080ULL;
+
+        /* the bytes' flags (0 or 1 each) summed in the top byte */
+        cont += (size_t) (((w >> 7) * 0x0101010101010101ULL) >> 56);
+    }
+
+    for ( /* void */ ; i < len; i++) {
+        cont += ((p[i] & 0xc0) == 0x80);
+    }
+
+    return len - cont;
 }
 
 

@@ -47,6 +47,7 @@ static void test_memory(void);
 static void test_reuse(void);
 static void test_rules(void);
 static void test_misc(void);
+static void test_lengths(void);
 
 
 static void *
@@ -1239,6 +1240,66 @@ test_misc(void)
 }
 
 
+/*
+ * minLength and maxLength count code points, 8 bytes at a time: strings
+ * of 0 to 40 code points of 1 to 4 bytes each, in every mix, must pass
+ * at exactly their length and fail one below it.
+ */
+
+static void
+test_lengths(void)
+{
+    int                           ok;
+    char                          schema[128], msg[256];
+    size_t                        cps, i, k, len;
+    unsigned                      wrong;
+    ngx_ws_guard_schema_t        *s;
+    ngx_ws_guard_schema_state_t  *st;
+
+    static const char  *chars[] = { "a", "\xc3\xa9", "\xe2\x82\xac",
+                                    "\xf0\x9f\x98\x80" };
+
+    wrong = 0;
+
+    for (cps = 0; cps <= 40; cps++) {
+        for (k = 0; k < 4; k++) {
+
+            len = 0;
+            len += snprintf(msg + len, sizeof(msg) - len, "\"");
+
+            for (i = 0; i < cps; i++) {
+                len += snprintf(msg + len, sizeof(msg) - len, "%s",
+                                chars[(i * (k + 1) + k) % 4]);
+            }
+
+            snprintf(msg + len, sizeof(msg) - len, "\"");
+
+            snprintf(schema, sizeof(schema),
+                     "{\"minLength\":%zu,\"maxLength\":%zu}", cps, cps);
+            s = test_compile(schema);
+            st = s ? test_state(s, NULL, 0, 0, 0) : NULL;
+            ok = st && test_check(st, msg, 0, NULL);
+            ngx_ws_guard_schema_state_free(st);
+            ngx_ws_guard_schema_free(s);
+
+            if (cps > 0) {
+                snprintf(schema, sizeof(schema), "{\"maxLength\":%zu}",
+                         cps - 1);
+                s = test_compile(schema);
+                st = s ? test_state(s, NULL, 0, 0, 0) : NULL;
+                ok = ok && st && test_check(st, msg, 1008, NULL);
+                ngx_ws_guard_schema_state_free(st);
+                ngx_ws_guard_schema_free(s);
+            }
+
+            wrong += !ok;
+        }
+    }
+
+    CHECK_EQ_INT(wrong, 0);
+}
+
+
 int
 main(void)
 {
@@ -1252,6 +1313,7 @@ main(void)
     test_reuse();
     test_rules();
     test_misc();
+    test_lengths();
 
     return unit_done("schema");
 }
