@@ -148,6 +148,9 @@ ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
         m->conf.schema = wlcf->message.schema[dir];
         m->conf.rules = scopes ? scopes->compiled : NULL;
         m->conf.max_depth = wlcf->message.json_max_depth;
+
+        /* the frame parser (or the inflater's check) has seen the text */
+        m->conf.utf8_checked = wlcf->utf8 ? 1 : 0;
         m->spare = (ngx_http_ws_guard_spare_t **) &wlcf->message.spare[dir];
 
         cln = ngx_pool_cleanup_add(s->wc->pool, 0);

@@ -162,6 +162,7 @@ struct ngx_ws_guard_schema_state_s {
     size_t                              max_depth;
     size_t                              max_string;
     size_t                              max_keys;
+    unsigned                            utf8_checked;
 
     ngx_ws_guard_schema_allocator_t     allocator;
     size_t                              budget;
@@ -484,6 +485,7 @@ ngx_ws_guard_schema_state_create(const ngx_ws_guard_schema_conf_t *conf,
     st->max_depth = max_depth;
     st->max_string = max_string;
     st->max_keys = max_keys;
+    st->utf8_checked = conf->utf8_checked;
     st->allocator = a;
     st->budget = budget;
     st->reserve = reserve;
@@ -847,6 +849,10 @@ ngx_ws_guard_schema_yajl_open(ngx_ws_guard_schema_state_t *st)
     /* one value per message: the next message follows as the next value */
 
     yajl_config(st->yajl, yajl_allow_multiple_values, 1);
+
+    if (st->utf8_checked) {
+        yajl_config(st->yajl, yajl_dont_validate_strings, 1);
+    }
 
     return NGX_WS_GUARD_OK;
 }

@@ -181,6 +181,12 @@ typedef struct {
 
     /* NULL: malloc() and free() */
     const ngx_ws_guard_schema_allocator_t  *allocator;
+
+    /*
+     * 1: the caller has checked that every message is valid UTF-8 before
+     * it is fed (the frame parser does), so strings are not checked again
+     */
+    unsigned                  utf8_checked:1;
 } ngx_ws_guard_schema_conf_t;
 
 

@@ -337,3 +337,33 @@ text 100000 bytes (masked) (not final)
 cont 100000 bytes (masked) (not final)
 cont 100322 bytes (masked)
 closed
+
+
+
+=== TEST 22: with ws_guard_utf8 off the validator itself refuses a string that is not UTF-8
+(with the frame check on, the validator trusts it and skips its own)
+--- policy
+ws_guard_utf8 off;
+ws_guard_schema client $TEST_NGINX_TOP/t/lib/schema/chat.json;
+--- ws_client
+session(path => '/ws', send => [
+    masked_frame(payload => qq({"type":"say","room":"r1","text":"ok"})),
+    masked_frame(payload => qq({"type":"say","room":"r1","text":"\xc3\x28"})) ])
+--- ws_expect_like
+^101\n(text \{"type":"say","room":"r1","text":"ok"\}\n)?close 1007 /text: invalid JSON: lexical error: invalid bytes in UTF8 string\neof$
+--- error_log
+ws_guard: client message violation: /text: invalid JSON
+
+
+
+=== TEST 23: with ws_guard_utf8 on the same message is refused by the frame check
+--- policy
+ws_guard_schema client $TEST_NGINX_TOP/t/lib/schema/chat.json;
+--- ws_client
+session(path => '/ws', send => [
+    masked_frame(payload => qq({"type":"say","room":"r1","text":"ok"})),
+    masked_frame(payload => qq({"type":"say","room":"r1","text":"\xc3\x28"})) ])
+--- ws_expect_like
+^101\n(text \{"type":"say","room":"r1","text":"ok"\}\n)?close 1007 invalid utf-8\neof$
+--- error_log
+ws_guard: client frame violation: invalid utf-8, closing with 1007
