@@ -81,7 +81,6 @@ typedef struct {
      * they went (NULL then).
      */
     u_char                     *start;
-    u_char                     *end;
     u_char                     *pos;         /* next byte to hand over */
     u_char                     *approved;    /* end of what may go */
     u_char                     *parsed;      /* end of what was parsed */
@@ -135,6 +134,16 @@ typedef struct {
 } ngx_http_ws_guard_side_t;
 
 
+/* what a connection has added to the ws_guard_status counters so far */
+
+typedef struct {
+    uint64_t                    frames[2];   /* from the client, upstream */
+    uint64_t                    messages[2];
+    uint64_t                    bytes[2];
+    unsigned                    open:1;
+} ngx_http_ws_guard_stats_conn_t;
+
+
 /* what a policy check says of a data frame */
 
 #define NGX_HTTP_WS_GUARD_PASS   0
@@ -165,7 +174,6 @@ struct ngx_http_ws_guard_conn_s {
 
     ngx_http_ws_guard_side_t    client;      /* from the client */
     ngx_http_ws_guard_side_t    upstream;    /* from the upstream */
-    size_t                      buffer_size; /* proxy_buffer_size */
 
     /* permessage-deflate negotiated (ws_guard_deflate inspect) */
     ngx_ws_guard_inflate_dir_t  deflate_dir[2];   /* client, server */
@@ -179,7 +187,9 @@ struct ngx_http_ws_guard_conn_s {
     const char                 *close_reason;
     const char                 *violation;
 
-    /* per-connection state of the rate limits */
+    ngx_http_ws_guard_stats_conn_t  stats;
+
+    /* per-connection state of the rate limits, or NULL */
     void                       *rate;
 
     unsigned                    deflate:1;
@@ -268,12 +278,21 @@ typedef struct {
 
 
 typedef struct {
+    /*
+     * the guard's own pool for this request, made with the context at the
+     * handshake and sized to what the location's policy keeps: the
+     * context, the token's cleanup, the rate holds and, once upgraded, the
+     * connection's state; destroyed with the request's pool (after the
+     * log phase), so it adds no block to the request's pool
+     */
+    ngx_pool_t                 *pool;
+
     ngx_http_ws_guard_result_e  result;
 
     /* the client's Sec-WebSocket-Key, for the 101 check */
     ngx_str_t                   key;
 
-    /* the verified handshake token, freed with r->pool */
+    /* the verified handshake token, freed with the pool */
     ngx_ws_guard_jwt_t         *token;
     time_t                      token_exp;
 
@@ -314,6 +333,10 @@ void ngx_http_ws_guard_hide_header(ngx_table_elt_t *h);
 ngx_int_t ngx_http_ws_guard_check_upgrade_response(ngx_http_request_t *r,
     ngx_http_ws_guard_ctx_t *ctx);
 ngx_http_ws_guard_ctx_t *ngx_http_ws_guard_get_ctx(ngx_http_request_t *r);
+size_t ngx_http_ws_guard_pool_size(ngx_http_request_t *r);
+void ngx_http_ws_guard_proxy_cleanup(ngx_http_ws_guard_conn_t *wc);
+void *ngx_http_ws_guard_find_cleanup(ngx_http_request_t *r,
+    ngx_pool_cleanup_pt handler);
 
 char *ngx_http_ws_guard_origin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -379,6 +402,7 @@ ngx_int_t ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
 ngx_int_t ngx_http_ws_guard_rate_handshake(ngx_http_request_t *r,
     ngx_http_ws_guard_loc_conf_t *wlcf, ngx_http_ws_guard_ctx_t *ctx);
 size_t ngx_http_ws_guard_rate_size(ngx_http_request_t *r);
+size_t ngx_http_ws_guard_holds_size(ngx_http_request_t *r);
 ngx_int_t ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc);
 void ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
     ngx_ws_guard_frame_header_t *h, ngx_uint_t message_start,

@@ -37,6 +37,7 @@ static ngx_int_t ngx_http_ws_guard_check_deflate(ngx_http_request_t *r,
     ngx_http_ws_guard_ctx_t *ctx, ngx_table_elt_t *h);
 static char *ngx_http_ws_guard_parse_origin(ngx_conf_t *cf, ngx_str_t *value,
     ngx_http_ws_guard_origin_rule_t *rule);
+static void ngx_http_ws_guard_ctx_cleanup(void *data);
 
 
 static ngx_str_t  ngx_http_ws_guard_sec_version = ngx_string("13");
@@ -45,20 +46,93 @@ static ngx_str_t  ngx_http_ws_guard_sec_version = ngx_string("13");
 ngx_http_ws_guard_ctx_t *
 ngx_http_ws_guard_get_ctx(ngx_http_request_t *r)
 {
+    ngx_pool_t               *pool;
+    ngx_pool_cleanup_t       *cln;
     ngx_http_ws_guard_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
 
-    if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_ws_guard_ctx_t));
-        if (ctx == NULL) {
-            return NULL;
-        }
-
-        ngx_http_set_ctx(r, ctx, ngx_http_ws_guard_module);
+    if (ctx != NULL) {
+        return ctx;
     }
 
+    pool = ngx_create_pool(ngx_http_ws_guard_pool_size(r),
+                           r->connection->log);
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    ctx = ngx_pcalloc(pool, sizeof(ngx_http_ws_guard_ctx_t));
+    if (ctx == NULL) {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    ctx->pool = pool;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        ngx_destroy_pool(pool);
+        return NULL;
+    }
+
+    cln->handler = ngx_http_ws_guard_ctx_cleanup;
+    cln->data = ctx;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_ws_guard_module);
+
     return ctx;
+}
+
+
+/* the request's pool goes: the guard's pool goes with it */
+
+static void
+ngx_http_ws_guard_ctx_cleanup(void *data)
+{
+    ngx_http_ws_guard_ctx_t  *ctx = data;
+
+    ngx_pool_t  *pool;
+
+    pool = ctx->pool;
+
+    if (ctx->conn) {
+        ngx_http_ws_guard_proxy_cleanup(ctx->conn);
+    }
+
+    ngx_destroy_pool(pool);
+}
+
+
+/*
+ * The data of a cleanup of the guard's pools with this handler.  An
+ * internal redirect clears the module's context, so each context of the
+ * request is looked at, through the request pool's cleanups.
+ */
+
+void *
+ngx_http_ws_guard_find_cleanup(ngx_http_request_t *r,
+    ngx_pool_cleanup_pt handler)
+{
+    ngx_pool_cleanup_t       *cln, *c;
+    ngx_http_ws_guard_ctx_t  *ctx;
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+
+        if (cln->handler != ngx_http_ws_guard_ctx_cleanup) {
+            continue;
+        }
+
+        ctx = cln->data;
+
+        for (c = ctx->pool->cleanup; c; c = c->next) {
+            if (c->handler == handler) {
+                return c->data;
+            }
+        }
+    }
+
+    return NULL;
 }
 
 

@@ -119,7 +119,7 @@ ngx_http_ws_guard_jwt_handshake(ngx_http_request_t *r,
                                             "token refused: %s", reason);
     }
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
+    cln = ngx_pool_cleanup_add(ctx->pool, 0);
     if (cln == NULL) {
         ngx_ws_guard_jwt_free(jwt);
         goto failed;

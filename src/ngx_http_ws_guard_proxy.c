@@ -22,14 +22,6 @@
  * into for inspection */
 #define NGX_HTTP_WS_GUARD_SCRATCH     4096
 
-/*
- * The connection's own pool holds its state and what the policy takes at
- * the 101, sized to need; what is made later (a timer, close frames) may
- * add a block of the same size.
- */
-#define NGX_HTTP_WS_GUARD_POOL_BASE                                          \
-    (sizeof(ngx_pool_t) + sizeof(ngx_http_ws_guard_conn_t) + NGX_ALIGNMENT)
-
 /* how long a started close may wait for a frame boundary */
 #define NGX_HTTP_WS_GUARD_CLOSE_WAIT  5000
 
@@ -81,7 +73,6 @@ static ngx_int_t ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     ngx_connection_t *c, ngx_buf_t *leftover, size_t size);
 static void ngx_http_ws_guard_cleanup(void *data);
 static void ngx_http_ws_guard_cleanup_request(void *data);
-static void ngx_http_ws_guard_cleanup_final(void *data);
 
 
 /*
@@ -98,12 +89,10 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     ngx_http_ws_guard_ctx_t *ctx)
 {
     size_t                         size;
-    ngx_pool_t                    *pool;
     ngx_connection_t              *c, *pc;
     ngx_pool_cleanup_t            *cln;
     ngx_http_upstream_t           *u;
     ngx_http_ws_guard_conn_t      *wc;
-    ngx_http_ws_guard_loc_conf_t  *wlcf;
 
     u = r->upstream;
     c = r->connection;
@@ -113,48 +102,21 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    size = NGX_HTTP_WS_GUARD_POOL_BASE + ngx_http_ws_guard_message_size(r)
-           + ngx_http_ws_guard_rate_size(r);
-
-    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
-
-    if (wlcf->deflate == NGX_HTTP_WS_GUARD_DEFLATE_INSPECT) {
-        size += 2 * (sizeof(ngx_ws_guard_inflate_t)
-                     + sizeof(ngx_pool_cleanup_t) + 2 * NGX_ALIGNMENT);
-    }
-
-    if (wlcf->max_lifetime || wlcf->idle_timeout || ctx->token_exp_set) {
-        size += sizeof(ngx_event_t) + NGX_ALIGNMENT;
-    }
-
-    pool = ngx_create_pool(size, c->log);
-    if (pool == NULL) {
-        return NGX_ERROR;
-    }
-
-    wc = ngx_pcalloc(pool, sizeof(ngx_http_ws_guard_conn_t));
+    wc = ngx_pcalloc(ctx->pool, sizeof(ngx_http_ws_guard_conn_t));
     if (wc == NULL) {
-        ngx_destroy_pool(pool);
         return NGX_ERROR;
     }
 
-    wc->pool = pool;
+    wc->pool = ctx->pool;
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        ngx_destroy_pool(pool);
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_http_ws_guard_cleanup_final;
-    cln->data = wc;
+    /* from now on, the context's cleanup undoes what is done here */
+    ctx->conn = wc;
 
     wc->request = r;
     wc->started = ngx_current_msec;
     wc->active = wc->started;
 
-    wc->buffer_size = u->conf->buffer_size;
-    size = wc->buffer_size;
+    size = u->conf->buffer_size;
 
     if (ngx_http_ws_guard_negotiated(r, wc) != NGX_OK) {
         return NGX_ERROR;
@@ -203,8 +165,6 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     wc->peer_read_handler = pc->read->handler;
     pc->read->handler = ngx_http_ws_guard_peer_read_handler;
     pc->idle = 1;
-
-    ctx->conn = wc;
 
     if (ngx_http_ws_guard_rate_init(wc) != NGX_OK) {
         return NGX_ERROR;
@@ -464,16 +424,17 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
             rc = s->recv(c, buf, size);
 
         } else {
-            if (s->last == s->end) {
+            if (s->last == s->own + s->own_size) {
                 ngx_http_ws_guard_compact(s);
 
-                if (s->last == s->end && ngx_http_ws_guard_grow(s) != NGX_OK)
+                if (s->last == s->own + s->own_size
+                    && ngx_http_ws_guard_grow(s) != NGX_OK)
                 {
                     return NGX_ERROR;
                 }
             }
 
-            rc = s->recv(c, s->last, s->end - s->last);
+            rc = s->recv(c, s->last, s->own + s->own_size - s->last);
         }
 
         if (rc == NGX_AGAIN) {
@@ -554,7 +515,6 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
     ngx_http_ws_guard_unstage(s);
 
     s->start = buf;
-    s->end = buf + size;
     s->pos = buf;
     s->approved = buf;
     s->parsed = buf;
@@ -584,7 +544,8 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
         hold = s->holding ? (size_t) (s->hold - base) : 0;
         drop = s->drop_frame ? (size_t) (s->drop_from - base) : 0;
 
-        if (ngx_http_ws_guard_stage(s, ngx_max(s->wc->buffer_size, held))
+        if (ngx_http_ws_guard_stage(s, ngx_max(s->wc->request->upstream
+                                               ->conf->buffer_size, held))
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -631,7 +592,6 @@ ngx_http_ws_guard_stage(ngx_http_ws_guard_side_t *s, size_t size)
     }
 
     s->start = s->own;
-    s->end = s->own + s->own_size;
     s->pos = s->start;
     s->approved = s->start;
     s->parsed = s->start;
@@ -656,7 +616,6 @@ ngx_http_ws_guard_unstage(ngx_http_ws_guard_side_t *s)
     }
 
     s->start = NULL;
-    s->end = NULL;
     s->pos = NULL;
     s->approved = NULL;
     s->parsed = NULL;
@@ -802,7 +761,7 @@ ngx_http_ws_guard_grow(ngx_http_ws_guard_side_t *s)
     /* room for the frame headers of a fragmented message */
     max += max / 8 + 4096;
 
-    size = s->end - s->start;
+    size = s->own_size;
 
     if (size >= max) {
         ngx_log_error(NGX_LOG_ERR, s->c->log, 0,
@@ -831,7 +790,6 @@ ngx_http_ws_guard_grow(ngx_http_ws_guard_side_t *s)
     s->own = p;
     s->own_size = size;
     s->start = p;
-    s->end = p + size;
 
     return NGX_OK;
 }
@@ -1892,16 +1850,14 @@ ngx_http_ws_guard_cleanup_request(void *data)
 
 
 /*
- * The request's pool goes: the guard's state goes with it.  Should the
- * peer connection still be open, it is restored first and its pool's
- * cleanup disarmed.
+ * The request's pool goes (the context's cleanup): should the peer
+ * connection still be open, it is restored first and its pool's cleanup
+ * disarmed.  The guard's pool, with wc in it, goes right after.
  */
 
-static void
-ngx_http_ws_guard_cleanup_final(void *data)
+void
+ngx_http_ws_guard_proxy_cleanup(ngx_http_ws_guard_conn_t *wc)
 {
-    ngx_http_ws_guard_conn_t  *wc = data;
-
     if (wc->peer_cleanup) {
         wc->peer_cleanup->handler = NULL;
         ngx_http_ws_guard_cleanup(wc);
@@ -1909,6 +1865,46 @@ ngx_http_ws_guard_cleanup_final(void *data)
     } else {
         ngx_http_ws_guard_cleanup_request(wc);
     }
+}
 
-    ngx_destroy_pool(wc->pool);
+
+/*
+ * The size of the guard's pool for a request of this location: the
+ * context, what the handshake keeps (token, rate holds) and, once
+ * upgraded, what the connection keeps; what is made later (close frames,
+ * a delay) may add a block.
+ */
+
+size_t
+ngx_http_ws_guard_pool_size(ngx_http_request_t *r)
+{
+    size_t                         size;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    size = sizeof(ngx_pool_t) + sizeof(ngx_http_ws_guard_ctx_t)
+           + sizeof(ngx_http_ws_guard_conn_t) + 2 * NGX_ALIGNMENT
+           + ngx_http_ws_guard_message_size(r)
+           + ngx_http_ws_guard_rate_size(r)
+           + ngx_http_ws_guard_holds_size(r);
+
+    if (wlcf->jwt.enable) {
+        /* the token's cleanup; its claims are malloc'ed by the verifier */
+        size += sizeof(ngx_pool_cleanup_t) + NGX_ALIGNMENT;
+    }
+
+    if (wlcf->deflate == NGX_HTTP_WS_GUARD_DEFLATE_INSPECT) {
+        size += 2 * (sizeof(ngx_ws_guard_inflate_t)
+                     + sizeof(ngx_pool_cleanup_t) + 2 * NGX_ALIGNMENT);
+    }
+
+    if (wlcf->max_lifetime || wlcf->idle_timeout
+        || (wlcf->jwt.enable
+            && wlcf->jwt.expiry == NGX_HTTP_WS_GUARD_EXPIRY_CLOSE))
+    {
+        size += sizeof(ngx_event_t) + NGX_ALIGNMENT;
+    }
+
+    return size;
 }

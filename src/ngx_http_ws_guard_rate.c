@@ -111,10 +111,9 @@ typedef struct {
 } ngx_http_ws_guard_limiter_t;
 
 
-/* per connection: wc->rate */
+/* per connection, where limits apply: wc->rate */
 
 typedef struct {
-    ngx_http_ws_guard_stats_conn_t   stats;
     ngx_http_ws_guard_limiter_t     *limiters;
     ngx_uint_t                       nlimiters;
     time_t                           logged;  /* last rate log line */
@@ -173,23 +172,21 @@ ngx_http_ws_guard_rate_handshake(ngx_http_request_t *r,
      * handshake checks again: the request is counted once
      */
 
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_ws_guard_release) {
-            return NGX_OK;
-        }
+    if (ngx_http_ws_guard_find_cleanup(r, ngx_http_ws_guard_release)) {
+        return NGX_OK;
     }
 
     /* the cleanup first: whatever is held is given back with the request */
 
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_ws_guard_holds_t));
+    cln = ngx_pool_cleanup_add(ctx->pool, sizeof(ngx_http_ws_guard_holds_t));
     if (cln == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     hs = cln->data;
     hs->n = 0;
-    hs->holds = ngx_palloc(r->pool, wlcf->rate.limits->nelts
-                                    * sizeof(ngx_http_ws_guard_hold_t));
+    hs->holds = ngx_palloc(ctx->pool, wlcf->rate.limits->nelts
+                                      * sizeof(ngx_http_ws_guard_hold_t));
     if (hs->holds == NULL) {
         cln->data = NULL;
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -500,6 +497,25 @@ ngx_http_ws_guard_delete_node(ngx_http_ws_guard_zone_t *zone,
 }
 
 
+/* the most rate_handshake() takes from the guard's pool */
+
+size_t
+ngx_http_ws_guard_holds_size(ngx_http_request_t *r)
+{
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
+
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    if (wlcf->rate.limits == NULL) {
+        return 0;
+    }
+
+    return sizeof(ngx_pool_cleanup_t) + sizeof(ngx_http_ws_guard_holds_t)
+           + wlcf->rate.limits->nelts * sizeof(ngx_http_ws_guard_hold_t)
+           + 3 * NGX_ALIGNMENT;
+}
+
+
 /* the most rate_init() takes from the connection's pool */
 
 size_t
@@ -510,7 +526,7 @@ ngx_http_ws_guard_rate_size(ngx_http_request_t *r)
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
 
-    size = sizeof(ngx_http_ws_guard_rate_conn_t) + NGX_ALIGNMENT;
+    size = 0;
 
     n = wlcf->rate.rates ? wlcf->rate.rates->nelts : 0;
 
@@ -521,7 +537,8 @@ ngx_http_ws_guard_rate_size(ngx_http_request_t *r)
     n += wlcf->rate.limits ? wlcf->rate.limits->nelts : 0;
 
     if (n) {
-        size += n * sizeof(ngx_http_ws_guard_limiter_t) + NGX_ALIGNMENT;
+        size += sizeof(ngx_http_ws_guard_rate_conn_t)
+                + n * sizeof(ngx_http_ws_guard_limiter_t) + 2 * NGX_ALIGNMENT;
     }
 
     return size;
@@ -532,7 +549,6 @@ ngx_int_t
 ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
 {
     ngx_uint_t                      i, n;
-    ngx_pool_cleanup_t             *cln;
     ngx_http_request_t             *r;
     ngx_http_ws_guard_rate_t       *rates;
     ngx_http_ws_guard_hold_t       *h;
@@ -545,23 +561,9 @@ ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
     r = wc->request;
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
 
-    rc = ngx_pcalloc(wc->pool, sizeof(ngx_http_ws_guard_rate_conn_t));
-    if (rc == NULL) {
-        return NGX_ERROR;
-    }
-
-    wc->rate = rc;
-
     /* the nodes taken at the handshake */
 
-    hs = NULL;
-
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_ws_guard_release) {
-            hs = cln->data;
-            break;
-        }
-    }
+    hs = ngx_http_ws_guard_find_cleanup(r, ngx_http_ws_guard_release);
 
     n = wlcf->rate.rates ? wlcf->rate.rates->nelts : 0;
 
@@ -576,8 +578,16 @@ ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
     }
 
     if (n == 0) {
+        /* no limits here: no state */
         return NGX_OK;
     }
+
+    rc = ngx_pcalloc(wc->pool, sizeof(ngx_http_ws_guard_rate_conn_t));
+    if (rc == NULL) {
+        return NGX_ERROR;
+    }
+
+    wc->rate = rc;
 
     rc->limiters = ngx_pcalloc(wc->pool,
                                n * sizeof(ngx_http_ws_guard_limiter_t));

@@ -200,7 +200,7 @@ ngx_http_ws_guard_stats_open(ngx_http_ws_guard_conn_t *wc)
     ngx_http_ws_guard_counters_t    *c;
     ngx_http_ws_guard_stats_conn_t  *sc;
 
-    sc = wc->rate;
+    sc = &wc->stats;
     c = ngx_http_ws_guard_counters(wc->request);
 
     if (sc == NULL || c == NULL || sc->open) {
@@ -222,7 +222,7 @@ ngx_http_ws_guard_stats_traffic(ngx_http_ws_guard_side_t *s)
     ngx_http_ws_guard_counters_t    *c;
     ngx_http_ws_guard_stats_conn_t  *sc;
 
-    sc = s->wc->rate;
+    sc = &s->wc->stats;
     c = ngx_http_ws_guard_counters(s->wc->request);
 
     if (sc == NULL || c == NULL) {
@@ -282,7 +282,7 @@ ngx_http_ws_guard_stats_close(ngx_http_ws_guard_conn_t *wc)
     ngx_http_ws_guard_counters_t    *c;
     ngx_http_ws_guard_stats_conn_t  *sc;
 
-    sc = wc->rate;
+    sc = &wc->stats;
     c = ngx_http_ws_guard_counters(wc->request);
 
     if (sc == NULL || c == NULL || !sc->open) {

@@ -17,17 +17,7 @@
 #include "ngx_http_ws_guard.h"
 
 
-/*
- * What a connection has added to the counters so far; the first member of
- * the connection's rate state (wc->rate), so that both files reach it.
- */
-
-typedef struct {
-    uint64_t                    frames[2];   /* from the client, upstream */
-    uint64_t                    messages[2];
-    uint64_t                    bytes[2];
-    unsigned                    open:1;
-} ngx_http_ws_guard_stats_conn_t;
+/* ngx_http_ws_guard_stats_conn_t is in ngx_http_ws_guard.h (wc->stats) */
 
 
 #endif /* _NGX_HTTP_WS_GUARD_STATUS_H_INCLUDED_ */
