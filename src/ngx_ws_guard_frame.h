@@ -50,8 +50,11 @@
  * Limits: max_frame_size applies to data frames; control frames are held
  * to 125 bytes by the protocol.  Frames after a close frame are not refused
  * here: f->close_received tells the caller, which tracks the handshake.
- * The payload of a control frame (f->ctrl, and so f->close_reason) is valid
- * until the HEADER event of the next control frame.
+ * The payload of a control frame is not kept: it comes in DATA events like
+ * any other (unmasked into the scratch window for masked frames).  A close
+ * frame's code and the UTF-8 of its reason are checked as the bytes come
+ * and judged at its END event, which sets f->close_code and
+ * f->close_reason_len (the reason is the last bytes of the DATA events).
  *
  * Extensions: for a message whose first frame has RSV1 (permessage-deflate,
  * allowed by conf.rsv1_allowed) the payload is compressed, so the parser

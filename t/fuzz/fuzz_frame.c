@@ -113,6 +113,7 @@ fuzz_run(fuzz_run_t *r, const ngx_ws_guard_frame_conf_t *conf,
     uint64_t                     base;
     fuzz_event_t                *e;
     unsigned char               *buf, *tmp;
+    const unsigned char         *reason;
     ngx_ws_guard_frame_t         f;
     ngx_ws_guard_frame_event_t   ev;
 
@@ -309,12 +310,23 @@ fuzz_run(fuzz_run_t *r, const ngx_ws_guard_frame_conf_t *conf,
 
                 if (ev.flags & NGX_WS_GUARD_FRAME_CLOSE) {
 
+                    /*
+                     * the payload came in the DATA events: the code is
+                     * its first two bytes, the reason the rest
+                     */
+
+                    reason = r->data + r->data_len - f.close_reason_len;
+
                     if (e->opcode != NGX_WS_GUARD_FRAME_OP_CLOSE
+                        || f.close_reason_len > r->data_len
+                        || e->length != (f.close_code
+                                         ? f.close_reason_len + 2 : 0)
                         || (f.close_code != 0
-                            && !ngx_ws_guard_frame_close_code_valid(
-                                                              f.close_code))
-                        || ngx_ws_guard_utf8_check(f.close_reason,
-                                                   f.close_reason_len)
+                            && (!ngx_ws_guard_frame_close_code_valid(
+                                                              f.close_code)
+                                || (((unsigned) reason[-2] << 8)
+                                    | reason[-1]) != f.close_code))
+                        || ngx_ws_guard_utf8_check(reason, f.close_reason_len)
                            != NGX_WS_GUARD_OK)
                     {
                         fuzz_fail("close frame");
@@ -322,8 +334,7 @@ fuzz_run(fuzz_run_t *r, const ngx_ws_guard_frame_conf_t *conf,
 
                     e->close_code = f.close_code;
                     e->close_reason_len = f.close_reason_len;
-                    memcpy(e->close_reason, f.close_reason,
-                           f.close_reason_len);
+                    memcpy(e->close_reason, reason, f.close_reason_len);
                 }
 
             } else {
