@@ -225,6 +225,9 @@ ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s, u_char *p,
 
             text = ngx_pnalloc(s->wc->pool, size);
             if (text == NULL) {
+                ngx_http_ws_guard_message_fail(m, v,
+                                               NGX_WS_GUARD_CLOSE_INTERNAL,
+                                               "internal error", "internal");
                 return NGX_ERROR;
             }
 

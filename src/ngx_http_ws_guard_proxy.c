@@ -541,7 +541,8 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
         base = s->approved;
         parsed = s->parsed - base;
         frame = (s->frame >= base) ? (size_t) (s->frame - base) : 0;
-        hold = s->holding ? (size_t) (s->hold - base) : 0;
+        hold = (s->holding && s->hold >= base) ? (size_t) (s->hold - base)
+                                                : 0;
         drop = s->drop_frame ? (size_t) (s->drop_from - base) : 0;
 
         if (ngx_http_ws_guard_stage(s, ngx_max(s->wc->request->upstream
@@ -901,9 +902,12 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
                 return;
 
             case NGX_HTTP_WS_GUARD_DELAY:
-                /* hold this frame and what follows until the timer */
+                /*
+                 * hold this frame and what follows until the timer; in
+                 * buffer mode, the message held whole from its start
+                 */
                 s->parsed = q;
-                s->approved = s->frame;
+                s->approved = s->holding ? s->hold : s->frame;
                 if (ngx_http_ws_guard_delay(s, v.delay ? v.delay : 1)
                     != NGX_OK)
                 {
@@ -1125,8 +1129,12 @@ ngx_http_ws_guard_message_violation(ngx_http_ws_guard_side_t *s,
             wc->violation = v->kind;
         }
 
+        /*
+         * the policy ignores the rest of the message by itself (a
+         * violation found at its end leaves the next message checked)
+         */
+
         ngx_http_ws_guard_stats_violation(wc, v->kind, 1);
-        ngx_http_ws_guard_message_abort(s);
         return NGX_OK;
     }
 
@@ -1159,8 +1167,6 @@ ngx_http_ws_guard_message_violation(ngx_http_ws_guard_side_t *s,
         if (wc->violation == NULL) {
             wc->violation = v->kind;
         }
-
-        ngx_http_ws_guard_message_abort(s);
 
         /* cut out what came of it so far (in buffer mode, control frames
          * between its fragments go with it), and the rest as it comes */

@@ -367,3 +367,29 @@ session(path => '/ws', send => [
 ^101\n(text \{"type":"say","room":"r1","text":"ok"\}\n)?close 1007 invalid utf-8\neof$
 --- error_log
 ws_guard: client frame violation: invalid utf-8, closing with 1007
+
+
+
+=== TEST 24: buffer mode with delay and drop: a held message delayed mid-way never goes out in part
+(the byte rate delays its second fragment; the first must stay held with it)
+--- policy
+ws_guard_schema client $TEST_NGINX_TOP/t/lib/schema/chat.json;
+ws_guard_inspect buffer;
+ws_guard_violation drop;
+ws_guard_rate bytes=40/s burst=1;
+ws_guard_limit_action delay;
+--- ws_client
+my $c = session(path => '/raw/sink/buf24', wait => 3, send => [
+    masked_frame(fin => 0, payload => '{"type":"join",'),
+    masked_frame(opcode => 0, payload => '"room":"a","x":1' . (' ' x 30) . '}'),
+    masked_frame(payload => '{"type":"leave","room":"a"}') ]);
+"client:\n$c\nupstream:\n" . upstream_received('/sink/buf24', 1)
+--- ws_expect
+client:
+101
+upstream:
+text {"type":"leave","room":"a"} (masked)
+closed
+--- error_log
+ws_guard: client message violation: /x: additionalProperties, message dropped
+--- timeout: 10

@@ -99,3 +99,54 @@ closed 1000
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid parameter "\(unclosed": pcre2_compile\(\) failed/
+
+
+
+=== TEST 7: drop mode: two matching messages in a row are both dropped
+(a violation found at a message's end must leave the next message checked)
+--- policy
+ws_guard_deny_pattern client "(?i)\bunion\s+select\b";
+ws_guard_violation drop;
+--- ws_client
+my $c = session(path => '/raw/sink/deny7', send => [
+    masked_frame(payload => "1 UNION SELECT a FROM b"),
+    masked_frame(payload => "2 UNION SELECT c FROM d"),
+    masked_frame(payload => "3 union select e from f"),
+    masked_frame(payload => "name=bob") ]);
+"client:\n$c\nupstream:\n" . upstream_received('/sink/deny7', 1)
+--- ws_expect
+client:
+101
+upstream:
+text name=bob (masked)
+closed
+--- grep_error_log eval
+qr/message dropped/
+--- grep_error_log_out
+message dropped
+message dropped
+message dropped
+
+
+
+=== TEST 8: dry run: each of two matching messages in a row is logged
+--- policy
+ws_guard_deny_pattern client "(?i)\bunion\s+select\b";
+ws_guard_dry_run on;
+--- ws_client
+my $c = session(path => '/raw/sink/deny8', send => [
+    masked_frame(payload => "1 UNION SELECT a FROM b"),
+    masked_frame(payload => "2 UNION SELECT c FROM d") ]);
+"client:\n$c\nupstream:\n" . upstream_received('/sink/deny8', 1)
+--- ws_expect
+client:
+101
+upstream:
+text 1 UNION SELECT a FROM b (masked)
+text 2 UNION SELECT c FROM d (masked)
+closed
+--- grep_error_log eval
+qr/dry run: client message violation: denied pattern/
+--- grep_error_log_out
+dry run: client message violation: denied pattern
+dry run: client message violation: denied pattern
