@@ -1001,6 +1001,7 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
             }
 
             s->in_payload = 0;
+            s->frame_sent = 0;
             s->frame = q;
 
             if (ev.flags & NGX_WS_GUARD_FRAME_MESSAGE_END) {

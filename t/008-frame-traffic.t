@@ -242,3 +242,17 @@ open my $fh, '<', "$Test::Nginx::Util::ServRoot/logs/wsc.log" or die "wsc.log: $
 local $/; my $l = <$fh>; $l
 --- ws_expect
 2 2 28 16 [-]
+
+
+
+=== TEST 16: a close starting while the upstream's next frame header is half read still reaches the client
+(the upstream sends a frame one byte per write, then the first byte of the next one; the client then violates)
+--- ws_client
+my $c = session(path => '/raw/slow-send/' . unpack('H*', frame(payload => 'ab')) . '81',
+                delay => 0.5, send => [ frame(payload => 'unmasked') ]);
+$c
+--- ws_expect
+101
+text ab
+close 1002 unmasked client frame
+eof
