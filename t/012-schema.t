@@ -48,7 +48,9 @@ ws_guard_schema client $TEST_NGINX_TOP/t/lib/schema/chat.json;
 --- ws_client
 ws_client('/ws', '--send', '{"type":"join",', '--recv', 1)
 --- ws_expect_like
-^open\nclose 1007 
+^open\nclose 1007 \(root\): invalid JSON: message ends inside a value$
+--- error_log
+ws_guard: client message violation: (root): invalid JSON: message ends inside a value, closing with 1007
 
 
 
