@@ -67,40 +67,8 @@ done
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-# nginx masters (QUIT: graceful) and the echo backend (TERM: background
-# jobs of a script ignore QUIT)
-pids=()
-echo_pid=""
-cleanup() {
-    local p i
-    trap - INT TERM EXIT
-    for p in "${pids[@]}"; do
-        kill -QUIT "$p" 2>/dev/null || true
-    done
-    if [ -n "$echo_pid" ]; then
-        kill -TERM "$echo_pid" 2>/dev/null || true
-        pids+=("$echo_pid")
-    fi
-    for p in "${pids[@]}"; do
-        for i in $(seq 50); do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$p" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_file() {
-    local i
-    for i in $(seq 100); do
-        [ -s "$1" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
+# stopping nginx and the echo backend on any exit; wait_file
+. "$top/bench/lib.sh"
 
 "$out/ws_echo" -P "$out/echo.port" 2> "$out/echo.log" &
 echo_pid=$!

@@ -157,40 +157,8 @@ token=$jwt.$(printf '%s' "$jwt" | openssl dgst -sha256 -binary -mac HMAC \
 # what every run of ws_load gets
 common_opts=("${payload_opt[@]}" -H "Authorization: Bearer $token")
 
-# nginx masters (stopped with QUIT, gracefully) and the echo backend (TERM;
-# background jobs of a script ignore QUIT and INT)
-pids=()
-echo_pid=""
-cleanup() {
-    local p i
-    trap - INT TERM EXIT
-    for p in "${pids[@]}"; do
-        kill -QUIT "$p" 2>/dev/null || true
-    done
-    if [ -n "$echo_pid" ]; then
-        kill -TERM "$echo_pid" 2>/dev/null || true
-        pids+=("$echo_pid")
-    fi
-    for p in "${pids[@]}"; do
-        for i in $(seq 50); do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$p" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_file() {
-    local i
-    for i in $(seq 100); do
-        [ -s "$1" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
+# stopping nginx and the echo backend on any exit; wait_file
+. "$top/bench/lib.sh"
 
 # the echo backend
 

@@ -510,9 +510,10 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
         return rc;
     }
 
-    /* the staging buffer is nginx's for now; the own one is empty */
-
-    ngx_http_ws_guard_unstage(s);
+    /*
+     * the staging buffer is nginx's for now; the guard's, if any, is empty:
+     * it is reused below for what must wait, or freed
+     */
 
     s->start = buf;
     s->pos = buf;

@@ -125,6 +125,8 @@ typedef struct {
 static void ngx_ws_guard_schema_error(ngx_ws_guard_schema_ctx_t *c,
     const char *fmt, ...);
 static const char *ngx_ws_guard_schema_where(ngx_ws_guard_schema_ctx_t *c);
+static int ngx_ws_guard_schema_invalid(ngx_ws_guard_schema_ctx_t *c,
+    const char *name, const char *detail);
 static int ngx_ws_guard_schema_push(ngx_ws_guard_schema_ctx_t *c,
     const unsigned char *seg, size_t len);
 static int ngx_ws_guard_schema_grow(void **p, size_t *cap, size_t n,
@@ -501,6 +503,19 @@ ngx_ws_guard_schema_error(ngx_ws_guard_schema_ctx_t *c, const char *fmt, ...)
     va_start(args, fmt);
     vsnprintf(c->err, c->errlen, fmt, args);
     va_end(args);
+}
+
+
+/* "invalid value of "name" at <where>: detail" */
+
+static int
+ngx_ws_guard_schema_invalid(ngx_ws_guard_schema_ctx_t *c, const char *name,
+    const char *detail)
+{
+    ngx_ws_guard_schema_error(c, "invalid value of \"%s\" at %s: %s", name,
+                              ngx_ws_guard_schema_where(c), detail);
+
+    return NGX_WS_GUARD_ERROR;
 }
 
 
@@ -1321,11 +1336,8 @@ ngx_ws_guard_schema_strings(ngx_ws_guard_schema_ctx_t *c, const char *kw,
 
 invalid:
 
-    ngx_ws_guard_schema_error(c, "invalid value of \"%s\" at %s: must be an "
-                              "array of unique strings", kw,
-                              ngx_ws_guard_schema_where(c));
-
-    return NGX_WS_GUARD_ERROR;
+    return ngx_ws_guard_schema_invalid(c, kw, "must be an array of unique "
+                                              "strings");
 }
 
 
@@ -1346,10 +1358,7 @@ ngx_ws_guard_schema_kw_string(ngx_ws_guard_schema_ctx_t *c,
     const ngx_ws_guard_schema_json_t *v, size_t offset, unsigned flag)
 {
     if (v->type != NGX_WS_GUARD_SCHEMA_STRING) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"%s\" at %s: must be "
-                                  "a string", name,
-                                  ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, name, "must be a string");
     }
 
     return NGX_WS_GUARD_OK;
@@ -1362,10 +1371,7 @@ ngx_ws_guard_schema_kw_boolean(ngx_ws_guard_schema_ctx_t *c,
     const ngx_ws_guard_schema_json_t *v, size_t offset, unsigned flag)
 {
     if (v->type != NGX_WS_GUARD_SCHEMA_BOOLEAN) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"%s\" at %s: must be "
-                                  "a boolean", name,
-                                  ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, name, "must be a boolean");
     }
 
     return NGX_WS_GUARD_OK;
@@ -1418,18 +1424,14 @@ ngx_ws_guard_schema_kw_id(ngx_ws_guard_schema_ctx_t *c,
     }
 
     if (v->type != NGX_WS_GUARD_SCHEMA_STRING || v->len == 0) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"$id\" at %s: must be "
-                                  "a URI", ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, "$id", "must be a URI");
     }
 
     hash = memchr(v->str, '#', v->len);
 
     if (hash && hash != v->str + v->len - 1) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"$id\" at %s: must "
-                                  "not have a fragment",
-                                  ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, "$id", "must not have a "
+                                                     "fragment");
     }
 
     c->id = v->str;
@@ -1492,10 +1494,7 @@ ngx_ws_guard_schema_kw_anchor(ngx_ws_guard_schema_ctx_t *c,
 
 invalid:
 
-    ngx_ws_guard_schema_error(c, "invalid value of \"$anchor\" at %s: must "
-                              "be a plain name", ngx_ws_guard_schema_where(c));
-
-    return NGX_WS_GUARD_ERROR;
+    return ngx_ws_guard_schema_invalid(c, "$anchor", "must be a plain name");
 }
 
 
@@ -1507,9 +1506,7 @@ ngx_ws_guard_schema_kw_defs(ngx_ws_guard_schema_ctx_t *c,
     size_t  i, saved;
 
     if (v->type != NGX_WS_GUARD_SCHEMA_OBJECT) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"$defs\" at %s: must "
-                                  "be an object", ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, "$defs", "must be an object");
     }
 
     saved = c->path_len;
@@ -1545,9 +1542,7 @@ ngx_ws_guard_schema_kw_ref(ngx_ws_guard_schema_ctx_t *c,
     ngx_ws_guard_schema_ref_t  *r;
 
     if (v->type != NGX_WS_GUARD_SCHEMA_STRING) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"$ref\" at %s: must "
-                                  "be a string", ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, "$ref", "must be a string");
     }
 
     if (ngx_ws_guard_schema_grow((void **) &c->refs, &c->crefs, c->nrefs,
@@ -1610,11 +1605,9 @@ ngx_ws_guard_schema_kw_type(ngx_ws_guard_schema_ctx_t *c,
 
 invalid:
 
-    ngx_ws_guard_schema_error(c, "invalid value of \"type\" at %s: must be a "
-                              "type name or an array of unique type names",
-                              ngx_ws_guard_schema_where(c));
-
-    return NGX_WS_GUARD_ERROR;
+    return ngx_ws_guard_schema_invalid(c, "type",
+                                       "must be a type name or an array of "
+                                       "unique type names");
 }
 
 
@@ -1626,9 +1619,7 @@ ngx_ws_guard_schema_kw_enum(ngx_ws_guard_schema_ctx_t *c,
     size_t  i;
 
     if (v->type != NGX_WS_GUARD_SCHEMA_ARRAY) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"enum\" at %s: must "
-                                  "be an array", ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, "enum", "must be an array");
     }
 
     node->flags |= NGX_WS_GUARD_SCHEMA_N_ENUM;
@@ -1694,10 +1685,7 @@ ngx_ws_guard_schema_kw_number(ngx_ws_guard_schema_ctx_t *c,
     ngx_ws_guard_schema_num_t  *num;
 
     if (v->type != NGX_WS_GUARD_SCHEMA_NUMBER) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"%s\" at %s: must be "
-                                  "a number", name,
-                                  ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, name, "must be a number");
     }
 
     p = ngx_ws_guard_schema_palloc(&c->schema->pool, v->len + 1);
@@ -1711,10 +1699,8 @@ ngx_ws_guard_schema_kw_number(ngx_ws_guard_schema_ctx_t *c,
     ngx_ws_guard_schema_num_parse(num, p, v->len);
 
     if (flag == NGX_WS_GUARD_SCHEMA_N_MULTIPLE && (num->zero || num->neg)) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"multipleOf\" at %s: "
-                                  "must be greater than 0",
-                                  ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, "multipleOf", "must be greater "
+                                                            "than 0");
     }
 
     node->flags |= flag;
@@ -1749,11 +1735,8 @@ ngx_ws_guard_schema_kw_size(ngx_ws_guard_schema_ctx_t *c,
 
 invalid:
 
-    ngx_ws_guard_schema_error(c, "invalid value of \"%s\" at %s: must be a "
-                              "non-negative integer", name,
-                              ngx_ws_guard_schema_where(c));
-
-    return NGX_WS_GUARD_ERROR;
+    return ngx_ws_guard_schema_invalid(c, name, "must be a non-negative "
+                                                "integer");
 }
 
 
@@ -1763,10 +1746,7 @@ ngx_ws_guard_schema_kw_pattern(ngx_ws_guard_schema_ctx_t *c,
     const ngx_ws_guard_schema_json_t *v, size_t offset, unsigned flag)
 {
     if (v->type != NGX_WS_GUARD_SCHEMA_STRING) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"pattern\" at %s: "
-                                  "must be a string",
-                                  ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, "pattern", "must be a string");
     }
 
     node->pattern = ngx_ws_guard_schema_regex(c, name, v->str, v->len);
@@ -1824,10 +1804,8 @@ ngx_ws_guard_schema_kw_schemas(ngx_ws_guard_schema_ctx_t *c,
     ngx_ws_guard_schema_node_t  **subs;
 
     if (v->type != NGX_WS_GUARD_SCHEMA_ARRAY || v->n == 0) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"%s\" at %s: must be "
-                                  "a non-empty array of schemas", name,
-                                  ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, name, "must be a non-empty "
+                                                    "array of schemas");
     }
 
     subs = ngx_ws_guard_schema_palloc(&c->schema->pool, v->n * sizeof(void *));
@@ -1870,11 +1848,9 @@ ngx_ws_guard_schema_kw_items(ngx_ws_guard_schema_ctx_t *c,
     const ngx_ws_guard_schema_json_t *v, size_t offset, unsigned flag)
 {
     if (v->type == NGX_WS_GUARD_SCHEMA_ARRAY) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"items\" at %s: must "
-                                  "be a schema (an array is \"prefixItems\" "
-                                  "in draft 2020-12)",
-                                  ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, "items",
+                                           "must be a schema (an array is "
+                                           "\"prefixItems\" in draft 2020-12)");
     }
 
     return ngx_ws_guard_schema_kw_schema(c, node, name, v, offset, flag);
@@ -1891,10 +1867,7 @@ ngx_ws_guard_schema_kw_properties(ngx_ws_guard_schema_ctx_t *c,
     size_t  i, saved;
 
     if (v->type != NGX_WS_GUARD_SCHEMA_OBJECT) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"%s\" at %s: must be "
-                                  "an object", name,
-                                  ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, name, "must be an object");
     }
 
     saved = c->path_len;
@@ -1928,10 +1901,7 @@ ngx_ws_guard_schema_kw_patterns(ngx_ws_guard_schema_ctx_t *c,
     ngx_ws_guard_schema_pattern_t  *pp;
 
     if (v->type != NGX_WS_GUARD_SCHEMA_OBJECT) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"%s\" at %s: must be "
-                                  "an object", name,
-                                  ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, name, "must be an object");
     }
 
     if (v->n == 0) {
@@ -1998,10 +1968,7 @@ ngx_ws_guard_schema_kw_dependent(ngx_ws_guard_schema_ctx_t *c,
     size_t  i;
 
     if (v->type != NGX_WS_GUARD_SCHEMA_OBJECT) {
-        ngx_ws_guard_schema_error(c, "invalid value of \"%s\" at %s: must be "
-                                  "an object", name,
-                                  ngx_ws_guard_schema_where(c));
-        return NGX_WS_GUARD_ERROR;
+        return ngx_ws_guard_schema_invalid(c, name, "must be an object");
     }
 
     for (i = 0; i < v->n; i++) {

@@ -1,0 +1,41 @@
+# Sourced by bench/run.sh and bench/bench_rate.sh: stopping what they
+# started, and waiting for a file a child writes.
+#
+# pids: nginx masters (stopped with QUIT, gracefully); echo_pid: the echo
+# backend (TERM: background jobs of a script ignore QUIT and INT).  Both
+# are stopped on any exit, Ctrl-C included.
+
+pids=()
+echo_pid=""
+
+cleanup() {
+    local p i
+    trap - INT TERM EXIT
+    for p in "${pids[@]}"; do
+        kill -QUIT "$p" 2>/dev/null || true
+    done
+    if [ -n "$echo_pid" ]; then
+        kill -TERM "$echo_pid" 2>/dev/null || true
+        pids+=("$echo_pid")
+    fi
+    for p in "${pids[@]}"; do
+        for i in $(seq 50); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$p" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# waits up to 5 s for the file $1 to be non-empty
+wait_file() {
+    local i
+    for i in $(seq 100); do
+        [ -s "$1" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
