@@ -691,51 +691,37 @@ test_allowed(void)
 static void
 test_negotiated(void)
 {
+    size_t                          i;
     const char                     *err;
     ngx_ws_guard_inflate_dir_t      client, server;
     ngx_ws_guard_inflate_params_t   params;
 
-    static const char  r1[] = "permessage-deflate";
-    static const char  r2[] = "permessage-deflate; client_max_window_bits=10;"
-                              " server_no_context_takeover";
-    static const char  r3[] = "permessage-deflate; server_max_window_bits=8;"
-                              " client_no_context_takeover";
+    /* a response, and the window bits and no_context_takeover each way */
 
-    CHECK_EQ_INT(ngx_ws_guard_inflate_parse_response(
-                     (const unsigned char *) r1, sizeof(r1) - 1, &params,
-                     NULL, &err),
-                 NGX_WS_GUARD_OK);
+    static const struct {
+        const char  *response;
+        unsigned     client_bits, client_nct, server_bits, server_nct;
+    } cases[] = {
+        { "permessage-deflate", 15, 0, 15, 0 },
+        { "permessage-deflate; client_max_window_bits=10;"
+          " server_no_context_takeover", 10, 0, 15, 1 },
+        { "permessage-deflate; server_max_window_bits=8;"
+          " client_no_context_takeover", 15, 1, 8, 0 }
+    };
 
-    ngx_ws_guard_inflate_negotiated(&params, &client, &server);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        CHECK_EQ_INT(ngx_ws_guard_inflate_parse_response(
+                         (const unsigned char *) cases[i].response,
+                         strlen(cases[i].response), &params, NULL, &err),
+                     NGX_WS_GUARD_OK);
 
-    CHECK_EQ_INT(client.window_bits, 15);
-    CHECK_EQ_INT(client.no_context_takeover, 0);
-    CHECK_EQ_INT(server.window_bits, 15);
-    CHECK_EQ_INT(server.no_context_takeover, 0);
+        ngx_ws_guard_inflate_negotiated(&params, &client, &server);
 
-    CHECK_EQ_INT(ngx_ws_guard_inflate_parse_response(
-                     (const unsigned char *) r2, sizeof(r2) - 1, &params,
-                     NULL, &err),
-                 NGX_WS_GUARD_OK);
-
-    ngx_ws_guard_inflate_negotiated(&params, &client, &server);
-
-    CHECK_EQ_INT(client.window_bits, 10);
-    CHECK_EQ_INT(client.no_context_takeover, 0);
-    CHECK_EQ_INT(server.window_bits, 15);
-    CHECK_EQ_INT(server.no_context_takeover, 1);
-
-    CHECK_EQ_INT(ngx_ws_guard_inflate_parse_response(
-                     (const unsigned char *) r3, sizeof(r3) - 1, &params,
-                     NULL, &err),
-                 NGX_WS_GUARD_OK);
-
-    ngx_ws_guard_inflate_negotiated(&params, &client, &server);
-
-    CHECK_EQ_INT(client.window_bits, 15);
-    CHECK_EQ_INT(client.no_context_takeover, 1);
-    CHECK_EQ_INT(server.window_bits, 8);
-    CHECK_EQ_INT(server.no_context_takeover, 0);
+        CHECK_EQ_INT(client.window_bits, cases[i].client_bits);
+        CHECK_EQ_INT(client.no_context_takeover, cases[i].client_nct);
+        CHECK_EQ_INT(server.window_bits, cases[i].server_bits);
+        CHECK_EQ_INT(server.no_context_takeover, cases[i].server_nct);
+    }
 }
 
 
