@@ -26,6 +26,7 @@ jwt_LIBS     = -lyajl -lcrypto
 inflate_SRCS = src/ngx_ws_guard_inflate.c
 inflate_LIBS = -lz
 schema_SRCS  = src/ngx_ws_guard_schema.c src/ngx_ws_guard_schema_compile.c \
+               src/ngx_ws_guard_json.c src/ngx_ws_guard_utf8.c \
                src/ngx_ws_guard_schema_value.c
 schema_LIBS  = -lyajl -lpcre2-8
 

@@ -39,6 +39,8 @@ static ngx_ws_guard_schema_t *bench_compile(const char *json);
 static ngx_ws_guard_schema_state_t *bench_state(ngx_ws_guard_schema_t *s);
 static void bench_chats(bench_msgs_t *m);
 static void bench_doc(bench_msgs_t *m);
+static void bench_kib(bench_msgs_t *m);
+static char *bench_file(const char *path);
 static double bench_run(ngx_ws_guard_schema_state_t *st, bench_msgs_t *m,
     size_t piece, size_t *bytes);
 static void bench_report(const char *name, const char *schema_json,
@@ -102,6 +104,9 @@ bench_compile(const char *json)
 }
 
 
+static unsigned  bench_utf8_checked;
+
+
 static ngx_ws_guard_schema_state_t *
 bench_state(ngx_ws_guard_schema_t *s)
 {
@@ -111,6 +116,7 @@ bench_state(ngx_ws_guard_schema_t *s)
 
     memset(&conf, 0, sizeof(conf));
     conf.schema = s;
+    conf.utf8_checked = bench_utf8_checked;
 
     st = ngx_ws_guard_schema_state_create(&conf, err, sizeof(err));
     if (st == NULL) {
@@ -201,6 +207,101 @@ bench_doc(bench_msgs_t *m)
     m->offs[0] = 0;
     m->offs[1] = off;
     m->n = 1;
+}
+
+
+/*
+ * 64 chat messages of exactly 1 KiB as ws_load -j sends them in make bench
+ * (bench/schemas/chat-client.json): words of ASCII, some with escaped
+ * quotes, about one in six a multibyte one.
+ */
+
+static void
+bench_kib(bench_msgs_t *m)
+{
+    size_t     i, off, end, len;
+    uint64_t   r;
+    const char *w;
+
+    static const char  *words[] = {
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
+        "hotel", "india", "kilo", "{\\\"id\\\":42,", "x=y&z", "#tag",
+        "na\xc3\xafve", "\xe2\x82\xac" "12", "\xe6\x9d\xb1\xe4\xba\xac",
+        "\xf0\x9f\x9a\x80"
+    };
+
+    m->buf = malloc(64 * 1024);
+    m->offs = malloc(65 * sizeof(size_t));
+
+    if (m->buf == NULL || m->offs == NULL) {
+        exit(1);
+    }
+
+    r = 88172645463325252ULL;
+
+    for (i = 0; i < 64; i++) {
+        off = i * 1024;
+        m->offs[i] = off;
+        end = off + 1024 - 2;
+
+        off += sprintf((char *) m->buf + off,
+                       "{\"type\":\"chat\",\"seq\":%zu,\"room\":\"r%zu\","
+                       "\"text\":\"", (size_t) 1000000000 + i, i % 10);
+
+        while (off < end) {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+
+            w = words[r % (sizeof(words) / sizeof(words[0]))];
+            len = strlen(w);
+
+            if (off + len + 1 > end) {
+                while (off < end) {
+                    m->buf[off++] = 'z';
+                }
+
+                break;
+            }
+
+            memcpy(m->buf + off, w, len);
+            off += len;
+            m->buf[off++] = ' ';
+        }
+
+        memcpy(m->buf + end, "\"}", 2);
+    }
+
+    m->offs[64] = 64 * 1024;
+    m->n = 64;
+}
+
+
+static char *
+bench_file(const char *path)
+{
+    long   n;
+    char  *buf;
+    FILE  *f;
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+
+    buf = malloc(n + 1);
+    if (buf == NULL || fread(buf, 1, n, f) != (size_t) n) {
+        exit(1);
+    }
+
+    buf[n] = '\0';
+    fclose(f);
+
+    return buf;
 }
 
 
@@ -297,7 +398,8 @@ int
 main(void)
 {
     size_t                        mem, peak;
-    bench_msgs_t                  chats, doc;
+    char                         *chat_client;
+    bench_msgs_t                  chats, doc, kib;
     ngx_ws_guard_schema_t        *s;
     ngx_ws_guard_schema_state_t  *st;
 
@@ -315,6 +417,23 @@ main(void)
     bench_report("64 KiB document, schema, 4 KiB reads", bench_doc_schema,
                  &doc, BENCH_READ);
     bench_report("64 KiB document, no schema", NULL, &doc, BENCH_READ);
+
+    /*
+     * the messages of make bench's guard-policy; nginx's ws_guard_utf8
+     * checked them already, so the validator does not again
+     */
+
+    chat_client = bench_file("bench/schemas/chat-client.json");
+
+    if (chat_client) {
+        bench_kib(&kib);
+        bench_utf8_checked = 1;
+        bench_report("1 KiB ws_load -j, chat-client.json", chat_client,
+                     &kib, (size_t) -1);
+        bench_report("1 KiB ws_load -j, no schema", NULL, &kib, (size_t) -1);
+        bench_utf8_checked = 0;
+        free(chat_client);
+    }
 
     /* memory per connection: a fresh state with the defaults */
 

@@ -4,14 +4,12 @@
  *
  * The streaming validator.
  *
- * Bytes first pass a small scanner (a sw_ state machine) that tracks string
- * and number tokens: a token longer than max_string is refused at its
- * (max_string + 1)th byte, before yajl buffers it, and a token split across
- * chunks is held back here until it is complete, then given to yajl whole
- * (yajl re-lexes a buffered partial token from its start on every call, so
- * feeding it a long token one byte at a time would cost quadratic time).
+ * Bytes go through the streaming JSON parser (ngx_ws_guard_json.c) in one
+ * pass: a token longer than max_string is refused at its (max_string + 1)th
+ * byte, before any of it is copied, and a token split across chunks goes on
+ * from where it stopped, never lexed twice.
  *
- * yajl's events drive a stack of evaluation frames.  A frame is one schema
+ * The parser's events drive a stack of evaluation frames.  A frame is one schema
  * node applied to one value; the frames of the value at nesting level L are
  * contiguous on the stack, pushed when the value begins and popped when it
  * ends, so memory follows the nesting depth, never the message size.  The
@@ -45,8 +43,7 @@
 #include <emmintrin.h>
 #endif
 
-#include <yajl/yajl_parse.h>
-
+#include "ngx_ws_guard_json.h"
 #include "ngx_ws_guard_schema_int.h"
 
 
@@ -86,24 +83,6 @@
 #define NGX_WS_GUARD_SCHEMA_R_FAIL         2
 
 #define NGX_WS_GUARD_SCHEMA_ROOT_PARENT    ((uint32_t) -1)
-
-
-/* byte classes of the scanner */
-#define NGX_WS_GUARD_SCHEMA_C_QUOTE        0x01   /* a string begins */
-#define NGX_WS_GUARD_SCHEMA_C_START        0x02   /* a number begins */
-#define NGX_WS_GUARD_SCHEMA_C_NUMBER       0x04   /* a number goes on */
-#define NGX_WS_GUARD_SCHEMA_C_STOP         0x08   /* '"' or '\\' in a string */
-#define NGX_WS_GUARD_SCHEMA_C_DIGIT                                           \
-    (NGX_WS_GUARD_SCHEMA_C_START|NGX_WS_GUARD_SCHEMA_C_NUMBER)
-
-
-/* the scanner */
-enum {
-    sw_value = 0,
-    sw_string,
-    sw_escape,
-    sw_number
-};
 
 
 typedef struct {
@@ -166,26 +145,18 @@ struct ngx_ws_guard_schema_state_s {
 
     ngx_ws_guard_schema_allocator_t     allocator;
     size_t                              budget;
-    size_t                              reserve;   /* yajl's, hold */
+    size_t                              reserve;   /* the parser's */
     size_t                              used;
     size_t                              used_reserved;
     size_t                              peak;
     unsigned                            over;
 
-    yajl_handle                         yajl;
-    yajl_alloc_funcs                    yajl_funcs;
+    ngx_ws_guard_json_t                 json;
+    unsigned                            json_ready;
 
     pcre2_general_context              *pcre_gctx;
     pcre2_match_context                *pcre_mctx;
     pcre2_match_data                   *pcre_md;
-
-    /* the scanner; a token split across chunks is held back */
-    unsigned                            scan;
-    size_t                              tok_len;
-    unsigned                            held;
-    unsigned char                      *hold;
-    size_t                              hold_len;
-    size_t                              hold_cap;
 
     /* the message */
     unsigned                            big_sets;
@@ -221,22 +192,12 @@ static void *ngx_ws_guard_schema_alloc(ngx_ws_guard_schema_state_t *st,
 static void ngx_ws_guard_schema_free_mem(ngx_ws_guard_schema_state_t *st,
     void *p);
 static void *ngx_ws_guard_schema_res_malloc(void *ctx, size_t size);
-static void *ngx_ws_guard_schema_res_realloc(void *ctx, void *p,
-    size_t size);
 static void ngx_ws_guard_schema_res_free(void *ctx, void *p);
 static void *ngx_ws_guard_schema_pcre_malloc(PCRE2_SIZE size, void *data);
 static void ngx_ws_guard_schema_pcre_free(void *p, void *data);
-static int ngx_ws_guard_schema_yajl_open(ngx_ws_guard_schema_state_t *st);
 
-static size_t ngx_ws_guard_schema_span(const unsigned char *p, size_t len);
-static int ngx_ws_guard_schema_parse(ngx_ws_guard_schema_state_t *st,
-    const unsigned char *p, size_t len);
-static int ngx_ws_guard_schema_keep(ngx_ws_guard_schema_state_t *st,
-    const unsigned char *p, size_t len);
-static int ngx_ws_guard_schema_flush(ngx_ws_guard_schema_state_t *st,
-    const unsigned char *p, size_t len);
-static int ngx_ws_guard_schema_too_long(ngx_ws_guard_schema_state_t *st,
-    const unsigned char *p, size_t from, size_t v, unsigned number);
+static int ngx_ws_guard_schema_json_error(ngx_ws_guard_schema_state_t *st,
+    int rc);
 
 static void ngx_ws_guard_schema_set_error(ngx_ws_guard_schema_state_t *st,
     int code, size_t level, unsigned next, const char *what,
@@ -250,9 +211,10 @@ static void ngx_ws_guard_schema_limit(ngx_ws_guard_schema_state_t *st,
 
 static int ngx_ws_guard_schema_null(void *ctx);
 static int ngx_ws_guard_schema_boolean(void *ctx, int b);
-static int ngx_ws_guard_schema_number(void *ctx, const char *p, size_t len);
-static int ngx_ws_guard_schema_string(void *ctx, const unsigned char *p,
+static int ngx_ws_guard_schema_number(void *ctx, const unsigned char *p,
     size_t len);
+static int ngx_ws_guard_schema_string(void *ctx, const unsigned char *p,
+    size_t len, size_t cps);
 static int ngx_ws_guard_schema_start_map(void *ctx);
 static int ngx_ws_guard_schema_map_key(void *ctx, const unsigned char *p,
     size_t len);
@@ -306,11 +268,9 @@ static void ngx_ws_guard_schema_rules_end(ngx_ws_guard_schema_state_t *st,
     size_t level, ngx_ws_guard_schema_value_t *v);
 
 
-static const yajl_callbacks  ngx_ws_guard_schema_callbacks = {
+static const ngx_ws_guard_json_callbacks_t  ngx_ws_guard_schema_callbacks = {
     ngx_ws_guard_schema_null,
     ngx_ws_guard_schema_boolean,
-    NULL,
-    NULL,
     ngx_ws_guard_schema_number,
     ngx_ws_guard_schema_string,
     ngx_ws_guard_schema_start_map,
@@ -318,22 +278,6 @@ static const yajl_callbacks  ngx_ws_guard_schema_callbacks = {
     ngx_ws_guard_schema_end_container,
     ngx_ws_guard_schema_start_array,
     ngx_ws_guard_schema_end_container
-};
-
-
-static const unsigned char  ngx_ws_guard_schema_class[256] = {
-    ['"'] = NGX_WS_GUARD_SCHEMA_C_QUOTE|NGX_WS_GUARD_SCHEMA_C_STOP,
-    ['\\'] = NGX_WS_GUARD_SCHEMA_C_STOP,
-    ['-'] = NGX_WS_GUARD_SCHEMA_C_DIGIT,
-    ['+'] = NGX_WS_GUARD_SCHEMA_C_NUMBER,
-    ['.'] = NGX_WS_GUARD_SCHEMA_C_NUMBER,
-    ['e'] = NGX_WS_GUARD_SCHEMA_C_NUMBER,
-    ['E'] = NGX_WS_GUARD_SCHEMA_C_NUMBER,
-    ['0'] = NGX_WS_GUARD_SCHEMA_C_DIGIT, ['1'] = NGX_WS_GUARD_SCHEMA_C_DIGIT,
-    ['2'] = NGX_WS_GUARD_SCHEMA_C_DIGIT, ['3'] = NGX_WS_GUARD_SCHEMA_C_DIGIT,
-    ['4'] = NGX_WS_GUARD_SCHEMA_C_DIGIT, ['5'] = NGX_WS_GUARD_SCHEMA_C_DIGIT,
-    ['6'] = NGX_WS_GUARD_SCHEMA_C_DIGIT, ['7'] = NGX_WS_GUARD_SCHEMA_C_DIGIT,
-    ['8'] = NGX_WS_GUARD_SCHEMA_C_DIGIT, ['9'] = NGX_WS_GUARD_SCHEMA_C_DIGIT
 };
 
 
@@ -394,11 +338,12 @@ ngx_ws_guard_schema_state_t *
 ngx_ws_guard_schema_state_create(const ngx_ws_guard_schema_conf_t *conf,
     char *err, size_t errlen)
 {
-    size_t                            s, nrules, words, reserve, own, budget;
+    size_t                            nrules, words, reserve, own, budget;
     size_t                            max_depth, max_string, max_keys;
     unsigned char                    *raw;
     ngx_ws_guard_schema_state_t      *st;
     ngx_ws_guard_schema_allocator_t   a;
+    ngx_ws_guard_json_allocator_t     ja;
 
     if (errlen) {
         err[0] = '\0';
@@ -434,19 +379,13 @@ ngx_ws_guard_schema_state_create(const ngx_ws_guard_schema_conf_t *conf,
 
     /*
      * The reserve, which frames can never take, so that the verdict does
-     * not depend on the chunking: yajl's lexer's and decoder's buffers
-     * (each grows by doubling from 2 KiB to hold one token of max_string
-     * bytes; while one grows, its old block too), its state stack, handle
-     * and an error message; the held token (old and new while it grows).
+     * not depend on the chunking: the parser's nesting stack and its token
+     * buffer (one token of at most max_string bytes and a code point; while
+     * it grows, its old block too).
      */
 
-    for (s = 2048; s <= max_string + 8; s <<= 1) {
-        /* void */
-    }
-
-    reserve = 2 * (s + NGX_WS_GUARD_SCHEMA_HDR) + s / 2
-              + 2 * (max_string + 16 + NGX_WS_GUARD_SCHEMA_HDR)
-              + max_depth + 4096;
+    reserve = 2 * (max_string + 8 + NGX_WS_GUARD_SCHEMA_HDR)
+              + max_depth / 8 + 1 + NGX_WS_GUARD_SCHEMA_HDR + 64;
 
     /* the rest at least: the state, levels, names, rule bits, 32 frames */
 
@@ -539,14 +478,19 @@ ngx_ws_guard_schema_state_create(const ngx_ws_guard_schema_conf_t *conf,
         pcre2_set_match_limit(st->pcre_mctx, conf->schema->match_limit);
     }
 
-    st->yajl_funcs.malloc = ngx_ws_guard_schema_res_malloc;
-    st->yajl_funcs.realloc = ngx_ws_guard_schema_res_realloc;
-    st->yajl_funcs.free = ngx_ws_guard_schema_res_free;
-    st->yajl_funcs.ctx = st;
+    ja.alloc = ngx_ws_guard_schema_res_malloc;
+    ja.free = ngx_ws_guard_schema_res_free;
+    ja.data = st;
 
-    if (ngx_ws_guard_schema_yajl_open(st) != NGX_WS_GUARD_OK) {
+    if (ngx_ws_guard_json_init(&st->json, &ngx_ws_guard_schema_callbacks, st,
+                               &ja, max_string, max_depth,
+                               !conf->utf8_checked)
+        != NGX_WS_GUARD_OK)
+    {
         goto failed;
     }
+
+    st->json_ready = 1;
 
     return st;
 
@@ -569,8 +513,8 @@ ngx_ws_guard_schema_state_free(ngx_ws_guard_schema_state_t *st)
         return;
     }
 
-    if (st->yajl) {
-        yajl_free(st->yajl);
+    if (st->json_ready) {
+        ngx_ws_guard_json_free(&st->json);
     }
 
     if (st->pcre_md) {
@@ -597,7 +541,6 @@ ngx_ws_guard_schema_state_free(ngx_ws_guard_schema_state_t *st)
     ngx_ws_guard_schema_free_mem(st, st->aux);
     ngx_ws_guard_schema_free_mem(st, st->alive);
     ngx_ws_guard_schema_free_mem(st, st->matched);
-    ngx_ws_guard_schema_res_free(st, st->hold);
 
     raw = (unsigned char *) st - NGX_WS_GUARD_SCHEMA_HDR;
     st->allocator.free(st->allocator.data, raw);
@@ -610,11 +553,7 @@ ngx_ws_guard_schema_reset(ngx_ws_guard_schema_state_t *st)
     size_t                        i;
     ngx_ws_guard_schema_level_t  *lv;
 
-    /* yajl cannot start over after an error or in the middle of a value */
-
-    if (st->yajl == NULL || st->failed || !st->finished) {
-        (void) ngx_ws_guard_schema_yajl_open(st);
-    }
+    ngx_ws_guard_json_reset(&st->json);
 
     /* uniqueItems tables that grew big are not kept */
 
@@ -631,10 +570,6 @@ ngx_ws_guard_schema_reset(ngx_ws_guard_schema_state_t *st)
     st->big_sets = 0;
 
     st->over = 0;
-    st->scan = sw_value;
-    st->tok_len = 0;
-    st->held = 0;
-    st->hold_len = 0;
     st->failed = 0;
     st->finished = 0;
     st->root_seen = 0;
@@ -737,10 +672,10 @@ ngx_ws_guard_schema_free_mem(ngx_ws_guard_schema_state_t *st, void *p)
 
 
 /*
- * The reserve: yajl's memory and the held token.  yajl has no way to fail
- * an allocation: it stays within the reserve because the scanner bounds
- * every token; should it not, its allocation is made anyway, counted, and
- * the message fails as over the budget.
+ * The reserve: the parser's nesting stack and token buffer.  The parser
+ * bounds every token, so it stays within the reserve; should it not, its
+ * allocation is made anyway, counted, and the message fails as over the
+ * budget.
  */
 
 static void *
@@ -772,29 +707,6 @@ ngx_ws_guard_schema_res_malloc(void *ctx, size_t size)
     }
 
     return p + NGX_WS_GUARD_SCHEMA_HDR;
-}
-
-
-static void *
-ngx_ws_guard_schema_res_realloc(void *ctx, void *p, size_t size)
-{
-    size_t          old;
-    unsigned char  *np;
-
-    np = ngx_ws_guard_schema_res_malloc(ctx, size);
-
-    if (np == NULL || p == NULL) {
-        return np;
-    }
-
-    old = *(size_t *) ((unsigned char *) p - NGX_WS_GUARD_SCHEMA_HDR)
-          - NGX_WS_GUARD_SCHEMA_HDR;
-
-    memcpy(np, p, old < size ? old : size);
-
-    ngx_ws_guard_schema_res_free(ctx, p);
-
-    return np;
 }
 
 
@@ -833,39 +745,13 @@ ngx_ws_guard_schema_pcre_free(void *p, void *data)
 }
 
 
-static int
-ngx_ws_guard_schema_yajl_open(ngx_ws_guard_schema_state_t *st)
-{
-    if (st->yajl) {
-        yajl_free(st->yajl);
-    }
-
-    st->yajl = yajl_alloc(&ngx_ws_guard_schema_callbacks, &st->yajl_funcs,
-                          st);
-    if (st->yajl == NULL) {
-        return NGX_WS_GUARD_ERROR;
-    }
-
-    /* one value per message: the next message follows as the next value */
-
-    yajl_config(st->yajl, yajl_allow_multiple_values, 1);
-
-    if (st->utf8_checked) {
-        yajl_config(st->yajl, yajl_dont_validate_strings, 1);
-    }
-
-    return NGX_WS_GUARD_OK;
-}
-
-
 /* bytes */
 
 int
 ngx_ws_guard_schema_feed(ngx_ws_guard_schema_state_t *st,
     const unsigned char *p, size_t len)
 {
-    size_t    i, q, from, start, room;
-    unsigned  state;
+    int  rc;
 
     if (st->finished) {
         ngx_ws_guard_schema_reset(st);
@@ -875,229 +761,21 @@ ngx_ws_guard_schema_feed(ngx_ws_guard_schema_state_t *st,
         return NGX_WS_GUARD_ERROR;
     }
 
-    if (st->yajl == NULL && ngx_ws_guard_schema_yajl_open(st)
-                            != NGX_WS_GUARD_OK)
-    {
-        ngx_ws_guard_schema_limit(st, "memory limit");
-        return NGX_WS_GUARD_ERROR;
+    rc = ngx_ws_guard_json_feed(&st->json, p, len);
+
+    if (rc == NGX_WS_GUARD_OK && !st->over) {
+        return NGX_WS_GUARD_AGAIN;
     }
 
-    state = st->scan;
-    from = 0;
-    start = 0;
-
-    for (i = 0; i < len; /* void */) {
-
-        switch (state) {
-
-        case sw_value:
-
-            while (i < len
-                   && !(ngx_ws_guard_schema_class[p[i]]
-                        & (NGX_WS_GUARD_SCHEMA_C_QUOTE
-                           |NGX_WS_GUARD_SCHEMA_C_START)))
-            {
-                i++;
-            }
-
-            if (i == len) {
-                break;
-            }
-
-            state = (p[i] == '"') ? sw_string : sw_number;
-            st->tok_len = 0;
-            start = i;
-
-            if (state == sw_string) {
-                i++;
-            }
-
-            break;
-
-        case sw_string:
-
-            q = i + ngx_ws_guard_schema_span(p + i, len - i);
-            room = st->max_string - st->tok_len;
-
-            if (q - i > room) {
-                return ngx_ws_guard_schema_too_long(st, p, from, i + room, 0);
-            }
-
-            st->tok_len += q - i;
-            i = q;
-
-            if (i == len) {
-                break;
-            }
-
-            if (p[i] == '\\') {
-                if (st->tok_len == st->max_string) {
-                    return ngx_ws_guard_schema_too_long(st, p, from, i, 0);
-                }
-
-                st->tok_len++;
-                state = sw_escape;
-                i++;
-                break;
-            }
-
-            /* the closing quote */
-
-            state = sw_value;
-            i++;
-
-            if (st->held) {
-                if (ngx_ws_guard_schema_flush(st, p, i) != NGX_WS_GUARD_OK) {
-                    return NGX_WS_GUARD_ERROR;
-                }
-
-                from = i;
-            }
-
-            break;
-
-        case sw_escape:
-
-            if (st->tok_len == st->max_string) {
-                return ngx_ws_guard_schema_too_long(st, p, from, i, 0);
-            }
-
-            st->tok_len++;
-            state = sw_string;
-            i++;
-            break;
-
-        default: /* sw_number */
-
-            for (q = i;
-                 q < len
-                 && (ngx_ws_guard_schema_class[p[q]]
-                     & NGX_WS_GUARD_SCHEMA_C_NUMBER);
-                 q++)
-            {
-                /* void */
-            }
-
-            room = st->max_string - st->tok_len;
-
-            if (q - i > room) {
-                return ngx_ws_guard_schema_too_long(st, p, from, i + room, 1);
-            }
-
-            st->tok_len += q - i;
-            i = q;
-
-            if (i == len) {
-                break;
-            }
-
-            /* the byte after the number is looked at again as sw_value */
-
-            state = sw_value;
-
-            if (st->held) {
-                if (ngx_ws_guard_schema_flush(st, p, i) != NGX_WS_GUARD_OK) {
-                    return NGX_WS_GUARD_ERROR;
-                }
-
-                from = i;
-            }
-
-            break;
-        }
-    }
-
-    st->scan = state;
-
-    if (state == sw_value) {
-        return ngx_ws_guard_schema_parse(st, p + from, len - from)
-               == NGX_WS_GUARD_OK ? NGX_WS_GUARD_AGAIN : NGX_WS_GUARD_ERROR;
-    }
-
-    /* inside a token: hold it back until it is complete */
-
-    if (!st->held) {
-        if (ngx_ws_guard_schema_parse(st, p + from, start - from)
-            != NGX_WS_GUARD_OK)
-        {
-            return NGX_WS_GUARD_ERROR;
-        }
-
-        from = start;
-        st->held = 1;
-    }
-
-    if (ngx_ws_guard_schema_keep(st, p + from, len - from) != NGX_WS_GUARD_OK)
-    {
-        return NGX_WS_GUARD_ERROR;
-    }
-
-    return NGX_WS_GUARD_AGAIN;
-}
-
-
-/*
- * The bytes of a string up to a quote or a backslash: eight at a time
- * while no byte of the word is either (a word w has a zero byte if
- * (w - 0x01..01) & ~w & 0x80..80 is not zero).
- */
-
-static size_t
-ngx_ws_guard_schema_span(const unsigned char *p, size_t len)
-{
-    size_t    i;
-    uint64_t  w, x, y;
-
-    static const uint64_t  ones = 0x0101010101010101ULL;
-    static const uint64_t  highs = 0x8080808080808080ULL;
-
-    i = 0;
-
-#if defined __SSE2__
-
-    {
-        int      m;
-        __m128i  in, quote, backslash;
-
-        quote = _mm_set1_epi8('"');
-        backslash = _mm_set1_epi8('\\');
-
-        for ( /* void */ ; i + 16 <= len; i += 16) {
-            in = _mm_loadu_si128((const __m128i *) (p + i));
-            m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(in, quote),
-                                               _mm_cmpeq_epi8(in, backslash)));
-            if (m) {
-                return i + (size_t) __builtin_ctz((unsigned) m);
-            }
-        }
-    }
-
-#endif
-
-    for ( /* void */ ; i + 8 <= len; i += 8) {
-        memcpy(&w, p + i, 8);
-
-        x = w ^ (ones * '"');
-        y = w ^ (ones * '\\');
-
-        if ((((x - ones) & ~x) | ((y - ones) & ~y)) & highs) {
-            break;
-        }
-    }
-
-    while (i < len
-           && !(ngx_ws_guard_schema_class[p[i]] & NGX_WS_GUARD_SCHEMA_C_STOP))
-    {
-        i++;
-    }
-
-    return i;
+    return ngx_ws_guard_schema_json_error(st, rc);
 }
 
 
 int
 ngx_ws_guard_schema_finish(ngx_ws_guard_schema_state_t *st)
 {
+    int  rc;
+
     if (st->failed) {
         return NGX_WS_GUARD_ERROR;
     }
@@ -1106,42 +784,10 @@ ngx_ws_guard_schema_finish(ngx_ws_guard_schema_state_t *st)
         return NGX_WS_GUARD_OK;
     }
 
-    if (st->yajl == NULL) {
-        ngx_ws_guard_schema_limit(st, "memory limit");
-        return NGX_WS_GUARD_ERROR;
-    }
+    rc = ngx_ws_guard_json_finish(&st->json);
 
-    if (st->held) {
-        st->held = 0;
-
-        if (ngx_ws_guard_schema_parse(st, st->hold, st->hold_len)
-            != NGX_WS_GUARD_OK)
-        {
-            return NGX_WS_GUARD_ERROR;
-        }
-
-        st->hold_len = 0;
-    }
-
-    /* a space ends a number at the top level */
-
-    if (ngx_ws_guard_schema_parse(st, (const unsigned char *) " ", 1)
-        != NGX_WS_GUARD_OK)
-    {
-        return NGX_WS_GUARD_ERROR;
-    }
-
-    if (!st->root_seen && st->scan == sw_value) {
-        ngx_ws_guard_schema_set_error(st, NGX_WS_GUARD_CLOSE_INVALID_DATA, 0,
-                                      0, "invalid JSON", "empty message");
-        return NGX_WS_GUARD_ERROR;
-    }
-
-    if (!st->root_done || st->scan == sw_string || st->scan == sw_escape) {
-        ngx_ws_guard_schema_set_error(st, NGX_WS_GUARD_CLOSE_INVALID_DATA,
-                                      st->top, 1, "invalid JSON",
-                                      "message ends inside a value");
-        return NGX_WS_GUARD_ERROR;
+    if (rc != NGX_WS_GUARD_OK || st->over) {
+        return ngx_ws_guard_schema_json_error(st, rc);
     }
 
     st->finished = 1;
@@ -1150,156 +796,61 @@ ngx_ws_guard_schema_finish(ngx_ws_guard_schema_state_t *st)
 }
 
 
+/*
+ * The parser stopped: a callback failed the message (its reason is set),
+ * or the bytes are not JSON, or over a limit.
+ */
+
 static int
-ngx_ws_guard_schema_parse(ngx_ws_guard_schema_state_t *st,
-    const unsigned char *p, size_t len)
+ngx_ws_guard_schema_json_error(ngx_ws_guard_schema_state_t *st, int rc)
 {
-    size_t          n;
-    yajl_status     rc;
-    unsigned char  *msg;
-
-    if (len == 0) {
-        return NGX_WS_GUARD_OK;
-    }
-
-    rc = yajl_parse(st->yajl, p, len);
+    ngx_ws_guard_json_t  *j;
 
     if (st->failed) {
         return NGX_WS_GUARD_ERROR;
     }
 
-    if (st->over) {
-        ngx_ws_guard_schema_limit(st, "memory limit");
-        return NGX_WS_GUARD_ERROR;
-    }
+    j = &st->json;
 
-    if (rc == yajl_status_ok) {
-        return NGX_WS_GUARD_OK;
-    }
-
-    msg = yajl_get_error(st->yajl, 0, NULL, 0);
-    n = msg ? strlen((char *) msg) : 0;
-
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '.')) {
-        msg[--n] = '\0';
-    }
-
-    ngx_ws_guard_schema_set_error(st, NGX_WS_GUARD_CLOSE_INVALID_DATA,
-                                  st->top, 1, "invalid JSON",
-                                  msg ? (char *) msg : "syntax error");
-
-    if (msg) {
-        yajl_free_error(st->yajl, msg);
-    }
-
-    return NGX_WS_GUARD_ERROR;
-}
-
-
-static int
-ngx_ws_guard_schema_keep(ngx_ws_guard_schema_state_t *st,
-    const unsigned char *p, size_t len)
-{
-    size_t          cap;
-    unsigned char  *hold;
-
-    if (len == 0) {
-        return NGX_WS_GUARD_OK;
-    }
-
-    /* a held token is at most max_string bytes and its quotes */
-
-    if (len > st->max_string + 16 - st->hold_len) {
-        ngx_ws_guard_schema_limit(st, "memory limit");
-        return NGX_WS_GUARD_ERROR;
-    }
-
-    if (st->hold_len + len > st->hold_cap) {
-        cap = st->hold_cap ? st->hold_cap : 256;
-
-        while (cap < st->hold_len + len) {
-            cap *= 2;
-        }
-
-        if (cap > st->max_string + 16) {
-            cap = st->max_string + 16;
-        }
-
-        hold = ngx_ws_guard_schema_res_malloc(st, cap);
-        if (hold == NULL || st->over) {
-            ngx_ws_guard_schema_res_free(st, hold);
-            ngx_ws_guard_schema_limit(st, "memory limit");
-            return NGX_WS_GUARD_ERROR;
-        }
-
-        if (st->hold_len) {
-            memcpy(hold, st->hold, st->hold_len);
-        }
-
-        ngx_ws_guard_schema_res_free(st, st->hold);
-        st->hold = hold;
-        st->hold_cap = cap;
-    }
-
-    memcpy(st->hold + st->hold_len, p, len);
-    st->hold_len += len;
-
-    return NGX_WS_GUARD_OK;
-}
-
-
-/* the held token ends at p + len: it goes to yajl whole */
-
-static int
-ngx_ws_guard_schema_flush(ngx_ws_guard_schema_state_t *st,
-    const unsigned char *p, size_t len)
-{
-    size_t  n;
-
-    if (ngx_ws_guard_schema_keep(st, p, len) != NGX_WS_GUARD_OK) {
-        return NGX_WS_GUARD_ERROR;
-    }
-
-    n = st->hold_len;
-
-    st->held = 0;
-    st->hold_len = 0;
-
-    return ngx_ws_guard_schema_parse(st, st->hold, n);
-}
-
-
-/*
- * A token reached max_string + 1 bytes at p + v.  yajl still sees the
- * bytes before, so that whatever it would find wrong there comes first,
- * as it would in any chunking.
- */
-
-static int
-ngx_ws_guard_schema_too_long(ngx_ws_guard_schema_state_t *st,
-    const unsigned char *p, size_t from, size_t v, unsigned number)
-{
-    if (st->held) {
-        st->held = 0;
-
-        if (ngx_ws_guard_schema_parse(st, st->hold, st->hold_len)
-            != NGX_WS_GUARD_OK)
-        {
-            return NGX_WS_GUARD_ERROR;
-        }
-
-        st->hold_len = 0;
-    }
-
-    if (ngx_ws_guard_schema_parse(st, p + from, v - from) != NGX_WS_GUARD_OK)
+    if (st->over || rc == NGX_WS_GUARD_DECLINED
+        || j->error == NGX_WS_GUARD_JSON_MEMORY)
     {
+        ngx_ws_guard_schema_limit(st, "memory limit");
         return NGX_WS_GUARD_ERROR;
     }
 
-    ngx_ws_guard_schema_set_error(st, NGX_WS_GUARD_CLOSE_POLICY, st->top, 1,
-                                  number ? "number too long"
-                                         : "string too long",
-                                  NULL);
+    switch (j->error) {
+
+    case NGX_WS_GUARD_JSON_STRING:
+    case NGX_WS_GUARD_JSON_NUMBER:
+        ngx_ws_guard_schema_set_error(st, NGX_WS_GUARD_CLOSE_POLICY, st->top,
+                                      1,
+                                      j->error == NGX_WS_GUARD_JSON_NUMBER
+                                      ? "number too long" : "string too long",
+                                      NULL);
+        break;
+
+    case NGX_WS_GUARD_JSON_DEPTH:
+        ngx_ws_guard_schema_set_error(st, NGX_WS_GUARD_CLOSE_POLICY, st->top,
+                                      1, "nesting too deep", NULL);
+        break;
+
+    default: /* NGX_WS_GUARD_JSON_SYNTAX */
+
+        if (!st->root_seen && j->offset == 0 && j->detail
+            && strcmp(j->detail, "empty message") == 0)
+        {
+            ngx_ws_guard_schema_set_error(st, NGX_WS_GUARD_CLOSE_INVALID_DATA,
+                                          0, 0, "invalid JSON",
+                                          "empty message");
+            break;
+        }
+
+        ngx_ws_guard_schema_set_error(st, NGX_WS_GUARD_CLOSE_INVALID_DATA,
+                                      st->top, 1, "invalid JSON",
+                                      j->detail ? j->detail : "syntax error");
+        break;
+    }
 
     return NGX_WS_GUARD_ERROR;
 }
@@ -1483,7 +1034,7 @@ ngx_ws_guard_schema_sanitize(const unsigned char *p, size_t len, char *out)
 }
 
 
-/* yajl's events */
+/* the parser's events */
 
 static int
 ngx_ws_guard_schema_null(void *ctx)
@@ -1514,13 +1065,13 @@ ngx_ws_guard_schema_boolean(void *ctx, int b)
 
 
 static int
-ngx_ws_guard_schema_number(void *ctx, const char *p, size_t len)
+ngx_ws_guard_schema_number(void *ctx, const unsigned char *p, size_t len)
 {
     ngx_ws_guard_schema_value_t  v;
 
     v.type = NGX_WS_GUARD_SCHEMA_NUMBER;
     v.boolean = 0;
-    v.p = (const unsigned char *) p;
+    v.p = p;
     v.len = len;
 
     ngx_ws_guard_schema_num_parse(&v.num, v.p, len);
@@ -1530,7 +1081,8 @@ ngx_ws_guard_schema_number(void *ctx, const char *p, size_t len)
 
 
 static int
-ngx_ws_guard_schema_string(void *ctx, const unsigned char *p, size_t len)
+ngx_ws_guard_schema_string(void *ctx, const unsigned char *p, size_t len,
+    size_t cps)
 {
     ngx_ws_guard_schema_value_t  v;
 
@@ -1538,7 +1090,7 @@ ngx_ws_guard_schema_string(void *ctx, const unsigned char *p, size_t len)
     v.boolean = 0;
     v.p = p;
     v.len = len;
-    v.cps = NGX_WS_GUARD_SCHEMA_UNSET;
+    v.cps = cps;
 
     return ngx_ws_guard_schema_scalar(ctx, &v);
 }
@@ -2924,7 +2476,7 @@ ngx_ws_guard_schema_match(ngx_ws_guard_schema_state_t *st, pcre2_code *re,
         return 0;
     }
 
-    /* only an escaped lone surrogate gets here: yajl lets it through */
+    /* only an escaped lone surrogate gets here: the parser decodes it as is */
 
     if (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21) {
         ngx_ws_guard_schema_set_error(st, NGX_WS_GUARD_CLOSE_INVALID_DATA,

@@ -37,8 +37,8 @@
  *
  * Close codes: 1007 for a message that is not exactly one well-formed JSON
  * document (malformed, empty, truncated, trailing data; also a string that
- * a pattern must match but that is not valid UTF-8, which yajl lets through
- * for an escaped lone surrogate); 1008 for a schema violation and for a
+ * a pattern must match but that is not valid UTF-8, which an escaped lone
+ * surrogate decodes to); 1008 for a schema violation and for a
  * message over the limits (nesting depth, string or number token length,
  * keys in one object, memory budget, regex match limit).  Reasons are
  * "<JSON pointer in the message>: <keyword or limit>", the root being
@@ -46,15 +46,16 @@
  * "(root): invalid JSON: data after the value"; at most 123 bytes of valid
  * UTF-8, so that they fit a close frame.
  *
- * Limits are enforced on the bytes as they arrive, before yajl buffers
- * anything: a string token longer than max_string bytes (counted as sent,
- * between the quotes) is refused when its (max_string + 1)th byte arrives,
- * and a token split across chunks is held here until it is complete, so
- * that yajl never re-lexes a growing token.  A state's memory is a fixed
- * part (about 9 KiB with the defaults), frames for the nesting depth, and
- * for long tokens at most about 4 * max_string (the held token and yajl's
- * buffers); only uniqueItems grows with the message (16 bytes an element
- * of the array checked), within the budget.
+ * Limits are enforced on the bytes as they arrive, before anything is
+ * copied: a string token longer than max_string bytes (counted as sent,
+ * between the quotes) is refused when its (max_string + 1)th byte arrives;
+ * a token split across chunks goes on from where it stopped (the JSON
+ * parser, ngx_ws_guard_json.h, keeps its bytes decoded).  A state's memory
+ * is a fixed part (about 9 KiB with the defaults), frames for the nesting
+ * depth, and for a token that is split or has escapes at most about
+ * 2 * max_string (the parser's token buffer, old and new while it grows);
+ * only uniqueItems grows with the message (16 bytes an element of the
+ * array checked), within the budget.
  *
  * Patterns are ECMA-262 expressions run by PCRE2 (UTF, JIT when available):
  * "$" matches at the very end only, \p{Letter} and the other long names of
@@ -147,8 +148,8 @@ typedef struct {
 
 
 /*
- * Memory of a validator state.  Every allocation of the state, yajl's and
- * PCRE2's included, goes through these with a hard cap (the budget).
+ * Memory of a validator state.  Every allocation of the state, the JSON
+ * parser's and PCRE2's included, goes through these with a hard cap (the budget).
  */
 typedef struct {
     void                   *(*alloc)(void *data, size_t size);
@@ -175,7 +176,7 @@ typedef struct {
 
     /*
      * hard cap of the state's memory; 0: a default that leaves 256 KiB
-     * for evaluation after yajl's reserve (about 4 * max_string)
+     * for evaluation after the parser's reserve (about 2 * max_string)
      */
     size_t                    budget;
 
@@ -224,8 +225,8 @@ int ngx_ws_guard_schema_finish(ngx_ws_guard_schema_state_t *st);
 
 /*
  * Makes the state ready for the next message, keeping its memory: no
- * allocation happens per message unless the previous one failed inside
- * yajl, or needed more than the state had (uniqueItems, deeper frames).
+ * allocation happens per message unless the previous one needed more than
+ * the state had (uniqueItems, deeper frames, a longer split token).
  */
 void ngx_ws_guard_schema_reset(ngx_ws_guard_schema_state_t *st);
 

@@ -352,7 +352,7 @@ session(path => '/ws', send => [
     masked_frame(payload => qq({"type":"say","room":"r1","text":"ok"})),
     masked_frame(payload => qq({"type":"say","room":"r1","text":"\xc3\x28"})) ])
 --- ws_expect_like
-^101\n(text \{"type":"say","room":"r1","text":"ok"\}\n)?close 1007 /text: invalid JSON: lexical error: invalid bytes in UTF8 string\neof$
+^101\n(text \{"type":"say","room":"r1","text":"ok"\}\n)?close 1007 /text: invalid JSON: string is not valid UTF-8\neof$
 --- error_log
 ws_guard: client message violation: /text: invalid JSON
 

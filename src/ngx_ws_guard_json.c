@@ -1,0 +1,1176 @@
+
+/*
+ * Copyright (C) ngx_ws_guard authors
+ *
+ * The streaming JSON parser (see ngx_ws_guard_json.h).
+ *
+ * Two small state machines: the grammar (state: what may come next between
+ * tokens) and the lexer (lex: inside which token, and where in it).  The
+ * lexer's state is all that a token cut by a chunk's end needs, so no byte
+ * is ever looked at twice.  String bodies are skipped 16 bytes at a time up
+ * to the next quote, backslash or control character.
+ */
+
+
+#include <stdlib.h>
+
+#if defined __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "ngx_ws_guard_json.h"
+
+
+/* the grammar, between tokens */
+#define S_VALUE         0      /* a value (at the top, after ':' or ',') */
+#define S_FIRST_ELEM    1      /* after '[': a value or ']' */
+#define S_FIRST_KEY     2      /* after '{': a name or '}' */
+#define S_KEY           3      /* after ',' in an object: a name */
+#define S_COLON         4      /* after a name */
+#define S_AFTER         5      /* after a member or element: ',' or close */
+
+/* the lexer, inside a token */
+#define L_NONE          0
+#define L_STR           1      /* a string's body */
+#define L_ESC           2      /* after a backslash */
+#define L_HEX           3      /* in the four digits of \u */
+#define L_PAIR_BS       4      /* after a high surrogate: '\' of its pair? */
+#define L_PAIR_U        5      /* after a high surrogate and '\': 'u'? */
+#define L_NUM_MINUS     6      /* numbers (RFC 8259, section 6) */
+#define L_NUM_ZERO      7
+#define L_NUM_INT       8
+#define L_NUM_DOT       9
+#define L_NUM_FRAC      10
+#define L_NUM_E         11
+#define L_NUM_ESIGN     12
+#define L_NUM_EXP       13
+#define L_TRUE          14
+#define L_FALSE         15
+#define L_NULL          16
+
+#define ngx_ws_guard_json_is_number(lex)                                     \
+    ((lex) >= L_NUM_MINUS && (lex) <= L_NUM_EXP)
+
+/* a number may end in these states */
+#define ngx_ws_guard_json_number_ends(lex)                                   \
+    ((lex) == L_NUM_ZERO || (lex) == L_NUM_INT || (lex) == L_NUM_FRAC        \
+     || (lex) == L_NUM_EXP)
+
+/* room for the bytes a token decodes to beyond its raw length */
+#define NGX_WS_GUARD_JSON_SLACK  8
+
+
+static void *ngx_ws_guard_json_default_alloc(void *data, size_t size);
+static void ngx_ws_guard_json_default_free(void *data, void *p);
+static int ngx_ws_guard_json_fail(ngx_ws_guard_json_t *j, unsigned error,
+    const char *detail, size_t offset);
+static int ngx_ws_guard_json_unexpected(ngx_ws_guard_json_t *j,
+    size_t offset);
+static int ngx_ws_guard_json_stop(ngx_ws_guard_json_t *j);
+static int ngx_ws_guard_json_grow(ngx_ws_guard_json_t *j, size_t need);
+static inline int ngx_ws_guard_json_append(ngx_ws_guard_json_t *j,
+    const unsigned char *p, size_t len);
+static int ngx_ws_guard_json_code_point(ngx_ws_guard_json_t *j,
+    uint32_t cp);
+static size_t ngx_ws_guard_json_span(const unsigned char *p, size_t len,
+    size_t *cont_out);
+static size_t ngx_ws_guard_json_string(ngx_ws_guard_json_t *j,
+    const unsigned char *p, size_t len, size_t i, size_t start);
+static size_t ngx_ws_guard_json_number(ngx_ws_guard_json_t *j,
+    const unsigned char *p, size_t len, size_t i, size_t start);
+static size_t ngx_ws_guard_json_literal(ngx_ws_guard_json_t *j,
+    const unsigned char *p, size_t len, size_t i);
+static int ngx_ws_guard_json_value_done(ngx_ws_guard_json_t *j);
+
+
+static const char  *ngx_ws_guard_json_literals[] = {
+    "true", "false", "null"
+};
+
+static const unsigned char  ngx_ws_guard_json_literal_len[] = { 4, 5, 4 };
+
+
+/* the lexer's state after a byte of a number, 0 where the number ends */
+
+static unsigned
+ngx_ws_guard_json_num_next(unsigned lex, unsigned c)
+{
+    unsigned  digit;
+
+    digit = (c - '0' < 10);
+
+    switch (lex) {
+
+    case L_NUM_MINUS:
+        return digit ? ((c == '0') ? L_NUM_ZERO : L_NUM_INT) : 0;
+
+    case L_NUM_ZERO:
+        return (c == '.') ? L_NUM_DOT : ((c | 0x20) == 'e') ? L_NUM_E : 0;
+
+    case L_NUM_INT:
+        return digit ? L_NUM_INT
+                     : (c == '.') ? L_NUM_DOT
+                                  : ((c | 0x20) == 'e') ? L_NUM_E : 0;
+
+    case L_NUM_DOT:
+        return digit ? L_NUM_FRAC : 0;
+
+    case L_NUM_FRAC:
+        return digit ? L_NUM_FRAC : ((c | 0x20) == 'e') ? L_NUM_E : 0;
+
+    case L_NUM_E:
+        return digit ? L_NUM_EXP : (c == '+' || c == '-') ? L_NUM_ESIGN : 0;
+
+    default: /* L_NUM_ESIGN, L_NUM_EXP */
+        return digit ? L_NUM_EXP : 0;
+    }
+}
+
+
+int
+ngx_ws_guard_json_init(ngx_ws_guard_json_t *j,
+    const ngx_ws_guard_json_callbacks_t *cb, void *ctx,
+    const ngx_ws_guard_json_allocator_t *allocator, size_t max_token,
+    size_t max_depth, unsigned utf8)
+{
+    memset(j, 0, sizeof(ngx_ws_guard_json_t));
+
+    j->cb = cb;
+    j->ctx = ctx;
+
+    if (allocator) {
+        j->allocator = *allocator;
+
+    } else {
+        j->allocator.alloc = ngx_ws_guard_json_default_alloc;
+        j->allocator.free = ngx_ws_guard_json_default_free;
+        j->allocator.data = NULL;
+    }
+
+    j->max_token = max_token;
+    j->max_depth = max_depth;
+    j->utf8 = utf8 ? 1 : 0;
+
+    j->stack = j->allocator.alloc(j->allocator.data, max_depth / 8 + 1);
+    if (j->stack == NULL) {
+        return NGX_WS_GUARD_ERROR;
+    }
+
+    ngx_ws_guard_json_reset(j);
+
+    return NGX_WS_GUARD_OK;
+}
+
+
+void
+ngx_ws_guard_json_reset(ngx_ws_guard_json_t *j)
+{
+    j->state = S_VALUE;
+    j->lex = L_NONE;
+    j->key = 0;
+    j->copied = 0;
+    j->done = 0;
+    j->stopped = 0;
+    j->error = 0;
+    j->hex = 0;
+    j->code = 0;
+    j->high = 0;
+    j->tok_len = 0;
+    j->depth = 0;
+    j->buf_len = 0;
+    j->detail = NULL;
+    j->offset = 0;
+
+    ngx_ws_guard_utf8_init(&j->u);
+}
+
+
+void
+ngx_ws_guard_json_free(ngx_ws_guard_json_t *j)
+{
+    if (j->stack) {
+        j->allocator.free(j->allocator.data, j->stack);
+        j->stack = NULL;
+    }
+
+    if (j->buf) {
+        j->allocator.free(j->allocator.data, j->buf);
+        j->buf = NULL;
+    }
+
+    j->buf_cap = 0;
+    j->buf_len = 0;
+}
+
+
+static void *
+ngx_ws_guard_json_default_alloc(void *data, size_t size)
+{
+    return malloc(size);
+}
+
+
+static void
+ngx_ws_guard_json_default_free(void *data, void *p)
+{
+    free(p);
+}
+
+
+int
+ngx_ws_guard_json_feed(ngx_ws_guard_json_t *j, const unsigned char *p,
+    size_t len)
+{
+    size_t    i, start;
+    unsigned  c, bit;
+
+    if (j->error) {
+        return NGX_WS_GUARD_ERROR;
+    }
+
+    if (j->stopped) {
+        return NGX_WS_GUARD_DECLINED;
+    }
+
+    i = 0;
+
+    /* a token cut by the end of the chunk before goes on */
+
+    if (j->lex != L_NONE) {
+
+        if (j->lex <= L_PAIR_U) {
+            i = ngx_ws_guard_json_string(j, p, len, 0, 0);
+
+        } else if (j->lex <= L_NUM_EXP) {
+            i = ngx_ws_guard_json_number(j, p, len, 0, 0);
+
+        } else {
+            i = ngx_ws_guard_json_literal(j, p, len, 0);
+        }
+
+        if (j->error || j->stopped) {
+            goto failed;
+        }
+    }
+
+    while (i < len) {
+
+        c = p[i];
+
+        switch (c) {
+
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+            i++;
+            continue;
+
+        case '"':
+
+            if (j->state == S_FIRST_KEY || j->state == S_KEY) {
+                j->key = 1;
+
+            } else if (j->state == S_VALUE || j->state == S_FIRST_ELEM) {
+                j->key = 0;
+
+            } else {
+                return ngx_ws_guard_json_unexpected(j, i);
+            }
+
+            j->lex = L_STR;
+            j->tok_len = 0;
+            j->cps = 0;
+            j->copied = 0;
+            j->buf_len = 0;
+
+            i = ngx_ws_guard_json_string(j, p, len, i + 1, i + 1);
+            break;
+
+        case '-':
+        case '0': case '1': case '2': case '3': case '4':
+        case '5': case '6': case '7': case '8': case '9':
+
+            if (j->state != S_VALUE && j->state != S_FIRST_ELEM) {
+                return ngx_ws_guard_json_unexpected(j, i);
+            }
+
+            j->lex = (c == '-') ? L_NUM_MINUS
+                                : (c == '0') ? L_NUM_ZERO : L_NUM_INT;
+            j->tok_len = 0;
+            j->copied = 0;
+            j->buf_len = 0;
+
+            if (j->max_token == 0) {
+                return ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_NUMBER,
+                                              NULL, i);
+            }
+
+            j->tok_len = 1;
+            start = i;
+
+            i = ngx_ws_guard_json_number(j, p, len, i + 1, start);
+            break;
+
+        case 't':
+        case 'f':
+        case 'n':
+
+            if (j->state != S_VALUE && j->state != S_FIRST_ELEM) {
+                return ngx_ws_guard_json_unexpected(j, i);
+            }
+
+            j->lex = (c == 't') ? L_TRUE : (c == 'f') ? L_FALSE : L_NULL;
+            j->tok_len = 1;
+
+            i = ngx_ws_guard_json_literal(j, p, len, i + 1);
+            break;
+
+        case '{':
+        case '[':
+
+            if (j->state != S_VALUE && j->state != S_FIRST_ELEM) {
+                return ngx_ws_guard_json_unexpected(j, i);
+            }
+
+            if (j->depth >= j->max_depth) {
+                return ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_DEPTH,
+                                              NULL, i);
+            }
+
+            bit = 1u << (j->depth & 7);
+
+            if (c == '{') {
+                j->stack[j->depth >> 3] |= bit;
+                j->state = S_FIRST_KEY;
+
+            } else {
+                j->stack[j->depth >> 3] &= ~bit;
+                j->state = S_FIRST_ELEM;
+            }
+
+            j->depth++;
+            i++;
+
+            if (!(c == '{' ? j->cb->start_object(j->ctx)
+                           : j->cb->start_array(j->ctx)))
+            {
+                return ngx_ws_guard_json_stop(j);
+            }
+
+            continue;
+
+        case '}':
+        case ']':
+
+            if (j->state == S_AFTER) {
+                bit = (j->stack[(j->depth - 1) >> 3] >> ((j->depth - 1) & 7))
+                      & 1;
+
+                if (bit != (c == '}')) {
+                    return ngx_ws_guard_json_unexpected(j, i);
+                }
+
+            } else if (j->state != (c == '}' ? S_FIRST_KEY : S_FIRST_ELEM)) {
+                return ngx_ws_guard_json_unexpected(j, i);
+            }
+
+            j->depth--;
+            i++;
+
+            if (!(c == '}' ? j->cb->end_object(j->ctx)
+                           : j->cb->end_array(j->ctx)))
+            {
+                return ngx_ws_guard_json_stop(j);
+            }
+
+            ngx_ws_guard_json_value_done(j);
+            continue;
+
+        case ',':
+
+            if (j->state != S_AFTER) {
+                return ngx_ws_guard_json_unexpected(j, i);
+            }
+
+            bit = (j->stack[(j->depth - 1) >> 3] >> ((j->depth - 1) & 7)) & 1;
+            j->state = bit ? S_KEY : S_VALUE;
+            i++;
+            continue;
+
+        case ':':
+
+            if (j->state != S_COLON) {
+                return ngx_ws_guard_json_unexpected(j, i);
+            }
+
+            j->state = S_VALUE;
+            i++;
+            continue;
+
+        default:
+            return ngx_ws_guard_json_unexpected(j, i);
+        }
+
+        if (j->error || j->stopped) {
+            goto failed;
+        }
+    }
+
+    return NGX_WS_GUARD_OK;
+
+failed:
+
+    return j->error ? NGX_WS_GUARD_ERROR : NGX_WS_GUARD_DECLINED;
+}
+
+
+int
+ngx_ws_guard_json_finish(ngx_ws_guard_json_t *j)
+{
+    const unsigned char  *p;
+
+    if (j->error) {
+        return NGX_WS_GUARD_ERROR;
+    }
+
+    if (j->stopped) {
+        return NGX_WS_GUARD_DECLINED;
+    }
+
+    /* a number at the top ends with the message */
+
+    if (ngx_ws_guard_json_is_number(j->lex) && j->depth == 0
+        && ngx_ws_guard_json_number_ends(j->lex))
+    {
+        j->lex = L_NONE;
+        p = j->buf ? j->buf : (const unsigned char *) "";
+
+        if (!j->cb->number(j->ctx, p, j->buf_len)) {
+            return ngx_ws_guard_json_stop(j);
+        }
+
+        ngx_ws_guard_json_value_done(j);
+    }
+
+    if (j->lex != L_NONE || j->depth > 0) {
+        return ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
+                                      "message ends inside a value", 0);
+    }
+
+    if (!j->done) {
+        return ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
+                                      "empty message", 0);
+    }
+
+    return NGX_WS_GUARD_OK;
+}
+
+
+static int
+ngx_ws_guard_json_fail(ngx_ws_guard_json_t *j, unsigned error,
+    const char *detail, size_t offset)
+{
+    j->error = error;
+    j->detail = detail;
+    j->offset = offset;
+
+    return NGX_WS_GUARD_ERROR;
+}
+
+
+static int
+ngx_ws_guard_json_unexpected(ngx_ws_guard_json_t *j, size_t offset)
+{
+    const char  *detail;
+    unsigned     bit;
+
+    switch (j->state) {
+
+    case S_FIRST_KEY:
+        detail = "expected a member name or '}'";
+        break;
+
+    case S_KEY:
+        detail = "expected a member name";
+        break;
+
+    case S_COLON:
+        detail = "expected ':' after a member name";
+        break;
+
+    case S_AFTER:
+        bit = (j->stack[(j->depth - 1) >> 3] >> ((j->depth - 1) & 7)) & 1;
+        detail = bit ? "expected ',' or '}' after a member"
+                     : "expected ',' or ']' after an element";
+        break;
+
+    default: /* S_VALUE, S_FIRST_ELEM */
+        detail = "expected a value";
+        break;
+    }
+
+    return ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX, detail,
+                                  offset);
+}
+
+
+static int
+ngx_ws_guard_json_stop(ngx_ws_guard_json_t *j)
+{
+    j->stopped = 1;
+
+    return NGX_WS_GUARD_DECLINED;
+}
+
+
+static int
+ngx_ws_guard_json_value_done(ngx_ws_guard_json_t *j)
+{
+    if (j->depth == 0) {
+        j->state = S_VALUE;
+        j->done = 1;
+
+    } else {
+        j->state = S_AFTER;
+    }
+
+    return NGX_WS_GUARD_OK;
+}
+
+
+/*
+ * The token buffer holds one token's bytes (decoded), at most max_token +
+ * SLACK: a string decodes to no more bytes than its raw ones but for the
+ * last code point, and a number is copied as it is.
+ */
+
+static inline int
+ngx_ws_guard_json_append(ngx_ws_guard_json_t *j, const unsigned char *p,
+    size_t len)
+{
+    if (len == 0) {
+        return NGX_WS_GUARD_OK;
+    }
+
+    if (j->buf_cap - j->buf_len < len
+        && ngx_ws_guard_json_grow(j, j->buf_len + len) != NGX_WS_GUARD_OK)
+    {
+        return NGX_WS_GUARD_ERROR;
+    }
+
+    memcpy(j->buf + j->buf_len, p, len);
+    j->buf_len += len;
+
+    return NGX_WS_GUARD_OK;
+}
+
+
+static int
+ngx_ws_guard_json_grow(ngx_ws_guard_json_t *j, size_t need)
+{
+    size_t          cap;
+    unsigned char  *buf;
+
+    cap = j->buf_cap ? j->buf_cap : 256;
+
+    while (cap < need) {
+        cap *= 2;
+    }
+
+    if (cap > j->max_token + NGX_WS_GUARD_JSON_SLACK) {
+        cap = j->max_token + NGX_WS_GUARD_JSON_SLACK;
+    }
+
+    if (cap < need) {
+        /* cannot happen: the caller counts raw bytes against max_token */
+        return ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_MEMORY, NULL, 0);
+    }
+
+    buf = j->allocator.alloc(j->allocator.data, cap);
+    if (buf == NULL) {
+        return ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_MEMORY, NULL, 0);
+    }
+
+    if (j->buf_len) {
+        memcpy(buf, j->buf, j->buf_len);
+    }
+
+    if (j->buf) {
+        j->allocator.free(j->allocator.data, j->buf);
+    }
+
+    j->buf = buf;
+    j->buf_cap = cap;
+
+    return NGX_WS_GUARD_OK;
+}
+
+
+/* the UTF-8 bytes of a code point of \u escapes; a surrogate as it is */
+
+static int
+ngx_ws_guard_json_code_point(ngx_ws_guard_json_t *j, uint32_t cp)
+{
+    size_t         n;
+    unsigned char  b[4];
+
+    j->cps++;
+
+    if (cp < 0x80) {
+        b[0] = (unsigned char) cp;
+        n = 1;
+
+    } else if (cp < 0x800) {
+        b[0] = (unsigned char) (0xc0 | (cp >> 6));
+        b[1] = (unsigned char) (0x80 | (cp & 0x3f));
+        n = 2;
+
+    } else if (cp < 0x10000) {
+        b[0] = (unsigned char) (0xe0 | (cp >> 12));
+        b[1] = (unsigned char) (0x80 | ((cp >> 6) & 0x3f));
+        b[2] = (unsigned char) (0x80 | (cp & 0x3f));
+        n = 3;
+
+    } else {
+        b[0] = (unsigned char) (0xf0 | (cp >> 18));
+        b[1] = (unsigned char) (0x80 | ((cp >> 12) & 0x3f));
+        b[2] = (unsigned char) (0x80 | ((cp >> 6) & 0x3f));
+        b[3] = (unsigned char) (0x80 | (cp & 0x3f));
+        n = 4;
+    }
+
+    return ngx_ws_guard_json_append(j, b, n);
+}
+
+
+/*
+ * The bytes of a string's body before a quote, a backslash or a control
+ * character, and (*cont) how many of them are UTF-8 continuation bytes:
+ * 16 at a time with SSE2 (x <= 0x1f when max(x, 0x1f) == 0x1f; a
+ * continuation byte is below -64 as a signed byte; the counts add up in
+ * byte lanes, summed before a lane could overflow), then one at a time.
+ */
+
+static size_t
+ngx_ws_guard_json_span(const unsigned char *p, size_t len, size_t *cont_out)
+{
+    size_t  i, c;
+
+    i = 0;
+    c = 0;
+
+#if defined __SSE2__
+
+    {
+        int      m, k;
+        __m128i  in, quote, backslash, ctrl, lead, acc, zero, sum, cont;
+
+        /* 16 bytes of 0xff, then 16 of 0: the first n bytes of a block */
+        static const unsigned char  prefix[32] = {
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+        };
+
+        quote = _mm_set1_epi8('"');
+        backslash = _mm_set1_epi8('\\');
+        ctrl = _mm_set1_epi8(0x1f);
+        lead = _mm_set1_epi8(-64);
+        zero = _mm_setzero_si128();
+        acc = zero;
+        k = 0;
+        m = 0;
+
+        for ( /* void */ ; i + 16 <= len; i += 16) {
+            in = _mm_loadu_si128((const __m128i *) (p + i));
+            cont = _mm_cmplt_epi8(in, lead);
+            m = _mm_movemask_epi8(
+                    _mm_or_si128(
+                        _mm_or_si128(_mm_cmpeq_epi8(in, quote),
+                                     _mm_cmpeq_epi8(in, backslash)),
+                        _mm_cmpeq_epi8(_mm_max_epu8(in, ctrl), ctrl)));
+            if (m) {
+                m = __builtin_ctz((unsigned) m);
+                cont = _mm_and_si128(cont,
+                           _mm_loadu_si128((const __m128i *)
+                                           (prefix + 16 - m)));
+                acc = _mm_sub_epi8(acc, cont);
+                i += m;
+                k = 1;
+                m = 1;
+                break;
+            }
+
+            acc = _mm_sub_epi8(acc, cont);
+
+            if (++k == 255) {
+                sum = _mm_sad_epu8(acc, zero);
+                c += (size_t) _mm_cvtsi128_si32(sum)
+                     + (size_t) _mm_extract_epi16(sum, 4);
+                acc = zero;
+                k = 0;
+            }
+        }
+
+        if (k) {
+            sum = _mm_sad_epu8(acc, zero);
+            c += (size_t) _mm_cvtsi128_si32(sum)
+                 + (size_t) _mm_extract_epi16(sum, 4);
+        }
+
+        if (m) {
+            *cont_out = c;
+            return i;
+        }
+    }
+
+#endif
+
+    while (i < len && p[i] != '"' && p[i] != '\\' && p[i] >= 0x20) {
+        c += ((p[i] & 0xc0) == 0x80);
+        i++;
+    }
+
+    *cont_out = c;
+
+    return i;
+}
+
+
+/*
+ * A string's body from p[i]; start is where it began in this chunk (only
+ * while it is not copied).  Returns the index after what was consumed:
+ * len, or the byte after the closing quote; on an error j->error is set.
+ */
+
+static size_t
+ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
+    size_t len, size_t i, size_t start)
+{
+    int                   ok;
+    size_t                n, room, v, cont;
+    unsigned              c;
+    unsigned char         b;
+    const unsigned char  *s;
+
+    while (i < len) {
+
+        switch (j->lex) {
+
+        case L_STR:
+
+            n = ngx_ws_guard_json_span(p + i, len - i, &cont);
+            room = j->max_token - j->tok_len;
+
+            if (n > room) {
+                if (j->utf8
+                    && ngx_ws_guard_utf8_validate(&j->u, p + i, room)
+                       != NGX_WS_GUARD_OK)
+                {
+                    ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
+                                           "string is not valid UTF-8", i);
+                    return i;
+                }
+
+                ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_STRING, NULL,
+                                       i + room);
+                return i;
+            }
+
+            if (n && j->utf8
+                && ngx_ws_guard_utf8_validate(&j->u, p + i, n)
+                   != NGX_WS_GUARD_OK)
+            {
+                ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
+                                       "string is not valid UTF-8", i);
+                return i;
+            }
+
+            if (j->copied
+                && ngx_ws_guard_json_append(j, p + i, n) != NGX_WS_GUARD_OK)
+            {
+                return i;
+            }
+
+            j->tok_len += n;
+            j->cps += n - cont;
+            i += n;
+
+            if (i == len) {
+                break;
+            }
+
+            c = p[i];
+
+            if (c < 0x20) {
+                ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
+                                       "control character in a string", i);
+                return i;
+            }
+
+            if (j->utf8 && !ngx_ws_guard_utf8_boundary(&j->u)) {
+                ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
+                                       "string is not valid UTF-8", i);
+                return i;
+            }
+
+            if (c == '\\') {
+                if (j->tok_len == j->max_token) {
+                    ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_STRING, NULL,
+                                           i);
+                    return i;
+                }
+
+                if (!j->copied) {
+                    j->copied = 1;
+
+                    if (ngx_ws_guard_json_append(j, p + start, i - start)
+                        != NGX_WS_GUARD_OK)
+                    {
+                        return i;
+                    }
+                }
+
+                j->tok_len++;
+                j->lex = L_ESC;
+                i++;
+                break;
+            }
+
+            /* the closing quote */
+
+            if (j->copied) {
+                s = j->buf ? j->buf : (const unsigned char *) "";
+                v = j->buf_len;
+
+            } else {
+                s = p + start;
+                v = i - start;
+            }
+
+            i++;
+            j->lex = L_NONE;
+
+            if (j->key) {
+                j->state = S_COLON;
+                ok = j->cb->key(j->ctx, s, v);
+
+            } else {
+                ok = j->cb->string(j->ctx, s, v, j->cps);
+                ngx_ws_guard_json_value_done(j);
+            }
+
+            if (!ok) {
+                ngx_ws_guard_json_stop(j);
+            }
+
+            return i;
+
+        case L_ESC:
+
+            if (j->tok_len == j->max_token) {
+                ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_STRING, NULL, i);
+                return i;
+            }
+
+            c = p[i];
+
+            switch (c) {
+            case '"':
+            case '\\':
+            case '/':
+                break;
+            case 'b':
+                c = '\b';
+                break;
+            case 'f':
+                c = '\f';
+                break;
+            case 'n':
+                c = '\n';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'u':
+                c = 0;
+                break;
+            default:
+                ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
+                                       "invalid escape in a string", i);
+                return i;
+            }
+
+            j->tok_len++;
+            i++;
+
+            if (c == 0) {
+                j->lex = L_HEX;
+                j->hex = 0;
+                j->code = 0;
+                break;
+            }
+
+            j->cps++;
+
+            if (j->buf_len < j->buf_cap) {
+                j->buf[j->buf_len++] = (unsigned char) c;
+
+            } else {
+                b = (unsigned char) c;
+
+                if (ngx_ws_guard_json_append(j, &b, 1) != NGX_WS_GUARD_OK) {
+                    return i;
+                }
+            }
+
+            j->lex = L_STR;
+            break;
+
+        case L_HEX:
+
+            if (j->tok_len == j->max_token) {
+                ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_STRING, NULL, i);
+                return i;
+            }
+
+            c = p[i];
+
+            if (c >= '0' && c <= '9') {
+                c -= '0';
+
+            } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+                c = (c | 0x20) - 'a' + 10;
+
+            } else {
+                ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
+                                       "invalid \\u escape in a string", i);
+                return i;
+            }
+
+            j->tok_len++;
+            i++;
+            j->code = (j->code << 4) | c;
+
+            if (++j->hex < 4) {
+                break;
+            }
+
+            j->lex = L_STR;
+
+            if (j->high) {
+                if (j->code >= 0xdc00 && j->code <= 0xdfff) {
+                    c = 0x10000 + ((j->high - 0xd800) << 10)
+                        + (j->code - 0xdc00);
+                    j->high = 0;
+
+                    if (ngx_ws_guard_json_code_point(j, c)
+                        != NGX_WS_GUARD_OK)
+                    {
+                        return i;
+                    }
+
+                    break;
+                }
+
+                /* a high surrogate without its low half */
+
+                if (ngx_ws_guard_json_code_point(j, j->high)
+                    != NGX_WS_GUARD_OK)
+                {
+                    return i;
+                }
+
+                j->high = 0;
+            }
+
+            if (j->code >= 0xd800 && j->code <= 0xdbff) {
+                j->high = j->code;
+                j->lex = L_PAIR_BS;
+                break;
+            }
+
+            if (ngx_ws_guard_json_code_point(j, j->code) != NGX_WS_GUARD_OK) {
+                return i;
+            }
+
+            break;
+
+        default: /* L_PAIR_BS, L_PAIR_U: "\\u" of a low surrogate? */
+
+            if (p[i] != (j->lex == L_PAIR_BS ? '\\' : 'u')) {
+
+                /* no: the high one alone; a backslash began an escape */
+
+                if (ngx_ws_guard_json_code_point(j, j->high)
+                    != NGX_WS_GUARD_OK)
+                {
+                    return i;
+                }
+
+                j->high = 0;
+                j->lex = (j->lex == L_PAIR_BS) ? L_STR : L_ESC;
+                break;
+            }
+
+            if (j->tok_len == j->max_token) {
+                ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_STRING, NULL, i);
+                return i;
+            }
+
+            j->tok_len++;
+            i++;
+
+            if (j->lex == L_PAIR_BS) {
+                j->lex = L_PAIR_U;
+                break;
+            }
+
+            j->lex = L_HEX;
+            j->hex = 0;
+            j->code = 0;
+            break;
+        }
+    }
+
+    /* the chunk ends inside the string */
+
+    if (!j->copied) {
+        j->copied = 1;
+        (void) ngx_ws_guard_json_append(j, p + start, len - start);
+    }
+
+    return len;
+}
+
+
+/* a number from p[i] (the lexer is past its first byte) */
+
+static size_t
+ngx_ws_guard_json_number(ngx_ws_guard_json_t *j, const unsigned char *p,
+    size_t len, size_t i, size_t start)
+{
+    int                   ok;
+    size_t                from, n;
+    unsigned              lex, next;
+    const unsigned char  *s;
+
+    lex = j->lex;
+    from = i;
+
+    while (i < len) {
+        next = ngx_ws_guard_json_num_next(lex, p[i]);
+
+        if (next == 0) {
+            break;
+        }
+
+        if (j->tok_len == j->max_token) {
+            ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_NUMBER, NULL, i);
+            return i;
+        }
+
+        j->tok_len++;
+        lex = next;
+        i++;
+    }
+
+    j->lex = lex;
+
+    if (i == len) {
+        /* the chunk ends inside the number: keep its bytes */
+
+        if (j->copied) {
+            (void) ngx_ws_guard_json_append(j, p + from, len - from);
+
+        } else {
+            j->copied = 1;
+            (void) ngx_ws_guard_json_append(j, p + start, len - start);
+        }
+
+        return len;
+    }
+
+    if (!ngx_ws_guard_json_number_ends(lex)) {
+        ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
+                               "invalid number", i);
+        return i;
+    }
+
+    if (j->copied) {
+        if (ngx_ws_guard_json_append(j, p + from, i - from)
+            != NGX_WS_GUARD_OK)
+        {
+            return i;
+        }
+
+        s = j->buf;
+        n = j->buf_len;
+
+    } else {
+        s = p + start;
+        n = i - start;
+    }
+
+    j->lex = L_NONE;
+
+    ok = j->cb->number(j->ctx, s, n);
+    ngx_ws_guard_json_value_done(j);
+
+    if (!ok) {
+        ngx_ws_guard_json_stop(j);
+    }
+
+    return i;
+}
+
+
+/* true, false, null from p[i] (j->tok_len of it matched) */
+
+static size_t
+ngx_ws_guard_json_literal(ngx_ws_guard_json_t *j, const unsigned char *p,
+    size_t len, size_t i)
+{
+    int          ok;
+    unsigned     which, n;
+    const char  *lit;
+
+    which = j->lex - L_TRUE;
+    lit = ngx_ws_guard_json_literals[which];
+    n = ngx_ws_guard_json_literal_len[which];
+
+    while (j->tok_len < n) {
+        if (i == len) {
+            return len;
+        }
+
+        if (p[i] != (unsigned char) lit[j->tok_len]) {
+            ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
+                                   "invalid literal", i);
+            return i;
+        }
+
+        j->tok_len++;
+        i++;
+    }
+
+    j->lex = L_NONE;
+
+    if (which == 2) {
+        ok = j->cb->null(j->ctx);
+
+    } else {
+        ok = j->cb->boolean(j->ctx, which == 0);
+    }
+
+    ngx_ws_guard_json_value_done(j);
+
+    if (!ok) {
+        ngx_ws_guard_json_stop(j);
+    }
+
+    return i;
+}
