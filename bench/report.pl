@@ -106,8 +106,8 @@ if (@cells) {
           " (median of $rounds round", ($rounds == 1 ? '' : 's'), "):\n\n";
     print "| size | conns | depth | configuration | msg/s | msg/s min–max",
           " | msg/s vs $base | worker CPU µs/msg | CPU/msg vs $base",
-          " | worker CPU | p50 µs | p99 µs |\n";
-    print "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+          " | user µs/msg | worker CPU | p50 µs | p99 µs |\n";
+    print "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
 
     for my $c (@cells) {
         my ($size, $conns, $depth) = split /:/, $c;
@@ -118,8 +118,10 @@ if (@cells) {
             my @rates = sort { $a <=> $b } map { $_->{rate} } @$r;
             my $rr = ratio($r, $bl, 'rate');
             my $cr = ratio($r, $bl, 'cpu_us_per_msg');
+            my $user = (grep { !defined $_->{user_us_per_msg} } @$r)
+                       ? '-' : sprintf '%.2f', med($r, 'user_us_per_msg');
             printf "| %s | %s | %s | %s | %s | %s–%s | %s | %.2f | %s"
-                   . " | %.0f%% | %.0f | %.0f |\n",
+                   . " | %s | %.0f%% | %.0f | %.0f |\n",
                 size_name($size), group($conns), $depth, $n,
                 group(sprintf '%.0f', med($r, 'rate')),
                 group(sprintf '%.0f', $rates[0]),
@@ -127,13 +129,16 @@ if (@cells) {
                 defined $rr ? sprintf('%.2f', $rr) : '-',
                 med($r, 'cpu_us_per_msg'),
                 defined $cr ? sprintf('%.2f', $cr) : '-',
+                $user,
                 med($r, 'worker_cpu_pct'),
                 med($r, 'p50_us'), med($r, 'p99_us');
         }
     }
 
     print "\n\"vs $base\": the median over the rounds of the ratio to the",
-          " $base run of the same round.\n";
+          " $base run of the same round.  \"user\": the worker's CPU time in",
+          " user space alone (nginx, the module, libraries; the rest is the",
+          " kernel's), in clock ticks of 10 ms, so coarse in short runs.\n";
 
     print "\n";
 }

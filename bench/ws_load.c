@@ -25,7 +25,8 @@
  * After WARMUP seconds the measured window of SECONDS starts: messages
  * echoed within it are counted, and with -W the CPU time (utime + stime
  * from /proc/PID/stat) of that process, the nginx worker, is read at both
- * ends.  Then sending stops, the messages in flight drain, and every
+ * ends, and utime alone (the worker's own code: nginx, the module, libc;
+ * stime is the kernel's, mostly TCP).  Then sending stops, the messages in flight drain, and every
  * connection is closed with a close handshake.
  *
  * Idle mode (-m idle) measures memory instead: it reads VmRSS of -W PID,
@@ -147,7 +148,7 @@ static int load_frames(lconn_t *c, uint64_t now);
 static void load_send_close(lconn_t *c);
 static void load_finish(lconn_t *c, int clean);
 static void load_fail(lconn_t *c, const char *fmt, ...);
-static long load_cpu_ticks(long pid);
+static long load_cpu_ticks(long pid, long *user);
 static long load_rss_kib(long pid);
 static void hist_add(hist_t *h, uint64_t v);
 static double hist_quantile(hist_t *h, double q);
@@ -209,7 +210,7 @@ int
 main(int argc, char **argv)
 {
     int                  i, n, opt, timeout;
-    long                 cpu0, cpu1, rss0, rss1, rss2, hz;
+    long                 cpu0, cpu1, user0, user1, rss0, rss1, rss2, hz;
     double               secs, t_phase_s;
     uint64_t             now, t_phase, t0, t1, limit;
     unsigned             u;
@@ -379,7 +380,7 @@ main(int argc, char **argv)
 
     rss0 = opt_idle && opt_pid ? load_rss_kib(opt_pid) : 0;
     rss1 = rss2 = 0;
-    cpu0 = cpu1 = 0;
+    cpu0 = cpu1 = user0 = user1 = 0;
     t0 = t1 = 0;
 
     load_phase = P_ESTABLISH;
@@ -454,7 +455,7 @@ main(int argc, char **argv)
 
         case P_RUN:
             if (!load_measuring && t0 == 0 && t_phase_s >= opt_warmup) {
-                cpu0 = opt_pid ? load_cpu_ticks(opt_pid) : 0;
+                cpu0 = opt_pid ? load_cpu_ticks(opt_pid, &user0) : 0;
                 t0 = ws_now_ns();
                 load_msgs = 0;
                 load_bytes = 0;
@@ -465,7 +466,7 @@ main(int argc, char **argv)
                        && (now - t0) / 1e9 >= opt_seconds)
             {
                 t1 = ws_now_ns();
-                cpu1 = opt_pid ? load_cpu_ticks(opt_pid) : 0;
+                cpu1 = opt_pid ? load_cpu_ticks(opt_pid, &user1) : 0;
                 load_measuring = 0;
                 load_stopping = 1;
                 load_phase = P_DRAIN;
@@ -550,8 +551,8 @@ main(int argc, char **argv)
         printf("load label=%s conns=%u size=%zu depth=%u payload=%s "
                "seconds=%.3f msgs=%llu rate=%.1f mib_s=%.2f p50_us=%.1f "
                "p99_us=%.1f max_us=%.1f cpu_ticks=%ld hz=%ld "
-               "cpu_us_per_msg=%.3f worker_cpu_pct=%.1f mismatch=%lu "
-               "lost=%lu unclean=%lu\n",
+               "cpu_us_per_msg=%.3f cpu_user_ticks=%ld user_us_per_msg=%.3f "
+               "worker_cpu_pct=%.1f mismatch=%lu lost=%lu unclean=%lu\n",
                opt_label, opt_conns, opt_size, opt_depth,
                opt_json ? "json" : "text", secs,
                (unsigned long long) load_msgs, load_msgs / secs,
@@ -561,6 +562,8 @@ main(int argc, char **argv)
                load_hist.max / 1e3,
                cpu1 - cpu0, hz,
                load_msgs ? (cpu1 - cpu0) * 1e6 / hz / load_msgs : 0.0,
+               user1 - user0,
+               load_msgs ? (user1 - user0) * 1e6 / hz / load_msgs : 0.0,
                (cpu1 - cpu0) * 100.0 / hz / secs,
                load_mismatch, load_lost, load_unclean);
     }
@@ -1189,8 +1192,10 @@ load_fail(lconn_t *c, const char *fmt, ...)
 }
 
 
+/* utime + stime of the process in clock ticks; *user: utime alone */
+
 static long
-load_cpu_ticks(long pid)
+load_cpu_ticks(long pid, long *user)
 {
     int          i;
     char         path[64], buf[1024], *p;
@@ -1228,6 +1233,8 @@ load_cpu_ticks(long pid)
     if (sscanf(p, "%ld %ld", &utime, &stime) != 2) {
         ws_die("ws_load: cannot parse %s", path);
     }
+
+    *user = utime;
 
     return utime + stime;
 }

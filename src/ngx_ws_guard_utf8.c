@@ -154,8 +154,9 @@ static const unsigned char  ngx_ws_guard_utf8_second[64] = {
  * bytes is classified by three 16-entry tables, whose AND is non-zero
  * exactly where the pair cannot occur in valid UTF-8; the third and fourth
  * bytes of longer sequences are checked against the bytes two and three
- * back.  nginx's own build flags target plain x86-64, so the function is
- * compiled for SSSE3 alone and chosen at run time.
+ * back.  nginx's own build flags target plain x86-64, so the functions are
+ * compiled for SSSE3 and for AVX2 (32 bytes at a time) alone, and the best
+ * the CPU has is chosen at run time.
  */
 
 #if !defined NGX_WS_GUARD_UTF8_PORTABLE && defined __x86_64__                \
@@ -180,7 +181,60 @@ static const unsigned char  ngx_ws_guard_utf8_second[64] = {
 #define U8_CARRY       (U8_TOO_SHORT|U8_TOO_LONG|U8_TWO_CONTS)
 
 
+/* 0: portable code, 1: SSSE3, 2: AVX2; -1: not chosen yet */
 static int  ngx_ws_guard_utf8_simd = -1;
+
+
+/* by the high nibble of the first byte of a pair */
+static const unsigned char  ngx_ws_guard_utf8_byte1_high[16]
+    __attribute__((aligned(16))) =
+{
+    U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
+    U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
+    U8_TWO_CONTS, U8_TWO_CONTS, U8_TWO_CONTS, U8_TWO_CONTS,
+    U8_TOO_SHORT|U8_OVERLONG_2,
+    U8_TOO_SHORT,
+    U8_TOO_SHORT|U8_OVERLONG_3|U8_SURROGATE,
+    U8_TOO_SHORT|U8_TOO_LARGE|U8_LARGE_1000
+};
+
+/* by its low nibble */
+static const unsigned char  ngx_ws_guard_utf8_byte1_low[16]
+    __attribute__((aligned(16))) =
+{
+    U8_CARRY|U8_OVERLONG_3|U8_OVERLONG_2|U8_LARGE_1000,
+    U8_CARRY|U8_OVERLONG_2,
+    U8_CARRY,
+    U8_CARRY,
+    U8_CARRY|U8_TOO_LARGE,
+    U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000,
+    U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000,
+    U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000,
+    U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000,
+    U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000,
+    U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000,
+    U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000,
+    U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000,
+    U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000|U8_SURROGATE,
+    U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000,
+    U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000
+};
+
+/* by the high nibble of the second byte */
+static const unsigned char  ngx_ws_guard_utf8_byte2_high[16]
+    __attribute__((aligned(16))) =
+{
+    U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
+    U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
+    U8_TOO_LONG|U8_OVERLONG_2|U8_TWO_CONTS|U8_OVERLONG_3|U8_LARGE_1000,
+    U8_TOO_LONG|U8_OVERLONG_2|U8_TWO_CONTS|U8_OVERLONG_3|U8_TOO_LARGE,
+    U8_TOO_LONG|U8_OVERLONG_2|U8_TWO_CONTS|U8_SURROGATE|U8_TOO_LARGE,
+    U8_TOO_LONG|U8_OVERLONG_2|U8_TWO_CONTS|U8_SURROGATE|U8_TOO_LARGE,
+    U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT
+};
+
+
+static size_t ngx_ws_guard_utf8_open_end(const unsigned char *p, size_t n);
 
 
 __attribute__((target("ssse3")))
@@ -189,51 +243,11 @@ ngx_ws_guard_utf8_blocks(const unsigned char *p, size_t len)
 {
     size_t    i, n;
     __m128i   in, prev, prev1, prev2, prev3, err, incomplete, special, must,
-              nib, lo, hi1, lo1, hi2, max;
+              nib, lo, hi1, lo1, hi2, max, byte1_high, byte1_low, byte2_high;
 
-    /* by the high nibble of the first byte of a pair */
-    const __m128i  byte1_high = _mm_setr_epi8(
-        U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
-        U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
-        (char) U8_TWO_CONTS, (char) U8_TWO_CONTS, (char) U8_TWO_CONTS,
-        (char) U8_TWO_CONTS,
-        U8_TOO_SHORT|U8_OVERLONG_2,
-        U8_TOO_SHORT,
-        U8_TOO_SHORT|U8_OVERLONG_3|U8_SURROGATE,
-        U8_TOO_SHORT|U8_TOO_LARGE|U8_LARGE_1000);
-
-    /* by its low nibble */
-    const __m128i  byte1_low = _mm_setr_epi8(
-        (char) (U8_CARRY|U8_OVERLONG_3|U8_OVERLONG_2|U8_LARGE_1000),
-        (char) (U8_CARRY|U8_OVERLONG_2),
-        (char) U8_CARRY,
-        (char) U8_CARRY,
-        (char) (U8_CARRY|U8_TOO_LARGE),
-        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
-        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
-        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
-        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
-        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
-        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
-        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
-        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
-        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000|U8_SURROGATE),
-        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000),
-        (char) (U8_CARRY|U8_TOO_LARGE|U8_LARGE_1000));
-
-    /* by the high nibble of the second byte */
-    const __m128i  byte2_high = _mm_setr_epi8(
-        U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
-        U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
-        (char) (U8_TOO_LONG|U8_OVERLONG_2|U8_TWO_CONTS|U8_OVERLONG_3
-                |U8_LARGE_1000),
-        (char) (U8_TOO_LONG|U8_OVERLONG_2|U8_TWO_CONTS|U8_OVERLONG_3
-                |U8_TOO_LARGE),
-        (char) (U8_TOO_LONG|U8_OVERLONG_2|U8_TWO_CONTS|U8_SURROGATE
-                |U8_TOO_LARGE),
-        (char) (U8_TOO_LONG|U8_OVERLONG_2|U8_TWO_CONTS|U8_SURROGATE
-                |U8_TOO_LARGE),
-        U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT);
+    byte1_high = _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte1_high);
+    byte1_low = _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte1_low);
+    byte2_high = _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte2_high);
 
     /* a lead in the last three bytes whose sequence goes on after them */
     max = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
@@ -292,8 +306,96 @@ ngx_ws_guard_utf8_blocks(const unsigned char *p, size_t len)
         return (size_t) -1;
     }
 
-    /* a sequence open at the end is left to the caller, from its lead */
+    return ngx_ws_guard_utf8_open_end(p, n);
+}
 
+
+/*
+ * The same 32 bytes at a time.  AVX2 shuffles and shifts within each
+ * 16-byte lane, so the bytes before a block come from a vector made of the
+ * previous block's high lane and this block's low lane.
+ */
+
+__attribute__((target("avx2")))
+static size_t
+ngx_ws_guard_utf8_blocks_avx2(const unsigned char *p, size_t len)
+{
+    size_t    i, n;
+    __m256i   in, prev, before, prev1, prev2, prev3, err, incomplete, special,
+              must, nib, hi1, lo1, hi2, max, byte1_high, byte1_low,
+              byte2_high;
+
+    byte1_high = _mm256_broadcastsi128_si256(
+               _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte1_high));
+    byte1_low = _mm256_broadcastsi128_si256(
+               _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte1_low));
+    byte2_high = _mm256_broadcastsi128_si256(
+               _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte2_high));
+
+    max = _mm256_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                           -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                           -1, -1, -1, -1, -1,
+                           (char) (0xf0 - 1), (char) (0xe0 - 1),
+                           (char) (0xc0 - 1));
+
+    nib = _mm256_set1_epi8(0x0f);
+
+    prev = _mm256_setzero_si256();
+    err = _mm256_setzero_si256();
+    incomplete = _mm256_setzero_si256();
+
+    n = len & ~(size_t) 31;
+
+    for (i = 0; i < n; i += 32) {
+        in = _mm256_loadu_si256((const __m256i *) (p + i));
+
+        if (_mm256_movemask_epi8(in) == 0) {
+            err = _mm256_or_si256(err, incomplete);
+            incomplete = _mm256_setzero_si256();
+            prev = in;
+            continue;
+        }
+
+        /* [prev's high lane, in's low lane] */
+        before = _mm256_permute2x128_si256(prev, in, 0x21);
+
+        prev1 = _mm256_alignr_epi8(in, before, 15);
+
+        hi1 = _mm256_shuffle_epi8(byte1_high,
+                          _mm256_and_si256(_mm256_srli_epi16(prev1, 4), nib));
+        lo1 = _mm256_shuffle_epi8(byte1_low, _mm256_and_si256(prev1, nib));
+        hi2 = _mm256_shuffle_epi8(byte2_high,
+                          _mm256_and_si256(_mm256_srli_epi16(in, 4), nib));
+
+        special = _mm256_and_si256(_mm256_and_si256(hi1, lo1), hi2);
+
+        prev2 = _mm256_alignr_epi8(in, before, 14);
+        prev3 = _mm256_alignr_epi8(in, before, 13);
+
+        must = _mm256_or_si256(
+                _mm256_subs_epu8(prev2, _mm256_set1_epi8((char) (0xe0 - 0x80))),
+                _mm256_subs_epu8(prev3, _mm256_set1_epi8((char) (0xf0 - 0x80))));
+        must = _mm256_and_si256(must, _mm256_set1_epi8((char) 0x80));
+
+        err = _mm256_or_si256(err, _mm256_xor_si256(must, special));
+
+        incomplete = _mm256_subs_epu8(in, max);
+        prev = in;
+    }
+
+    if (!_mm256_testz_si256(err, err)) {
+        return (size_t) -1;
+    }
+
+    return ngx_ws_guard_utf8_open_end(p, n);
+}
+
+
+/* a sequence open at the end of n checked bytes is left to the caller */
+
+static size_t
+ngx_ws_guard_utf8_open_end(const unsigned char *p, size_t n)
+{
     if (n && p[n - 1] >= 0xc0) {
         return n - 1;
     }
@@ -307,6 +409,31 @@ ngx_ws_guard_utf8_blocks(const unsigned char *p, size_t len)
     }
 
     return n;
+}
+
+
+int
+ngx_ws_guard_utf8_simd_level(int level)
+{
+    if (ngx_ws_guard_utf8_simd < 0) {
+        __builtin_cpu_init();
+        ngx_ws_guard_utf8_simd = __builtin_cpu_supports("avx2") ? 2
+                                 : __builtin_cpu_supports("ssse3") ? 1 : 0;
+    }
+
+    if (level >= 0 && level < ngx_ws_guard_utf8_simd) {
+        ngx_ws_guard_utf8_simd = level;
+    }
+
+    return ngx_ws_guard_utf8_simd;
+}
+
+#else
+
+int
+ngx_ws_guard_utf8_simd_level(int level)
+{
+    return 0;
 }
 
 #endif
@@ -352,12 +479,13 @@ ngx_ws_guard_utf8_validate(ngx_ws_guard_utf8_t *u, const unsigned char *p,
     if ((size_t) (end - p) >= 64) {
 
         if (ngx_ws_guard_utf8_simd < 0) {
-            __builtin_cpu_init();
-            ngx_ws_guard_utf8_simd = __builtin_cpu_supports("ssse3") ? 1 : 0;
+            (void) ngx_ws_guard_utf8_simd_level(-1);
         }
 
         if (ngx_ws_guard_utf8_simd) {
-            len = ngx_ws_guard_utf8_blocks(p, end - p);
+            len = (ngx_ws_guard_utf8_simd == 2)
+                  ? ngx_ws_guard_utf8_blocks_avx2(p, end - p)
+                  : ngx_ws_guard_utf8_blocks(p, end - p);
 
             if (len == (size_t) -1) {
                 goto invalid;

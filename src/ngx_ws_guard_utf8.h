@@ -51,5 +51,12 @@ int ngx_ws_guard_utf8_finish(ngx_ws_guard_utf8_t *u);
 /* validate + finish of one complete string */
 int ngx_ws_guard_utf8_check(const unsigned char *p, size_t len);
 
+/*
+ * The block code in use for long spans: 0 portable, 1 SSSE3, 2 AVX2, the
+ * best the CPU has unless a lower level was asked for (level >= 0; the
+ * unit tests check each); level -1 only asks.
+ */
+int ngx_ws_guard_utf8_simd_level(int level);
+
 
 #endif /* _NGX_WS_GUARD_UTF8_H_INCLUDED_ */

@@ -104,6 +104,7 @@ static void test_sticky(void);
 static void test_all_code_points(void);
 static void test_word_boundaries(void);
 static void test_blocks(void);
+static void test_blocks_level(int level);
 static int bytewise(const unsigned char *p, size_t len);
 static int split_check(const unsigned char *s, size_t len, size_t a,
     size_t b);
@@ -625,14 +626,32 @@ bytewise(const unsigned char *p, size_t len)
 
 
 /*
- * Spans of 64 bytes and more are checked in blocks of 16 where the CPU
- * allows: every lead byte followed by three bytes of interesting values,
- * at offsets across block boundaries and at the end of the blocks, in
- * ASCII and in two-byte text, must get the verdict of the automaton.
+ * Spans of 64 bytes and more are checked in blocks of 16 (SSSE3) or 32
+ * (AVX2) where the CPU allows: every lead byte followed by three bytes of
+ * interesting values, at offsets across block boundaries and at the end of
+ * the blocks, in ASCII and in two-byte text, must get the verdict of the
+ * automaton, with each block code the CPU has and the portable code.
  */
 
 static void
 test_blocks(void)
+{
+    int             level, top;
+
+    top = ngx_ws_guard_utf8_simd_level(-1);
+
+    printf("# utf8 block code of this CPU: %s\n",
+           top == 2 ? "AVX2" : top == 1 ? "SSSE3" : "portable");
+
+    for (level = top; level >= 0; level--) {
+        CHECK_EQ_INT(ngx_ws_guard_utf8_simd_level(level), level);
+        test_blocks_level(level);
+    }
+}
+
+
+static void
+test_blocks_level(int level)
 {
     int             want, got;
     size_t          i, k, pos, len, n;
@@ -643,8 +662,9 @@ test_blocks(void)
     static const unsigned char  next[] = {
         0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc2, 0xe1, 0xf0
     };
-    static const size_t  offsets[] = { 0, 1, 13, 14, 15, 16, 17, 31, 45,
-                                       61, 62, 63, 64, 66 };
+    static const size_t  offsets[] = { 0, 1, 13, 14, 15, 16, 17, 29, 30,
+                                       31, 32, 33, 45, 47, 48, 61, 62, 63,
+                                       64, 66 };
 
     tried = 0;
     wrong = 0;
@@ -692,12 +712,12 @@ test_blocks(void)
 
                             if (got != want) {
                                 if (wrong++ < 5) {
-                                    fprintf(stderr, "blocks: %02x %02x %02x "
-                                            "%02x at %zu in %s: %d, "
-                                            "not %d\n", b1, next[i2],
-                                            next[i3], next[i4], pos,
-                                            fill ? "text" : "ascii", got,
-                                            want);
+                                    fprintf(stderr, "blocks (level %d): "
+                                            "%02x %02x %02x %02x at %zu in "
+                                            "%s: %d, not %d\n", level, b1,
+                                            next[i2], next[i3], next[i4],
+                                            pos, fill ? "text" : "ascii",
+                                            got, want);
                                 }
                             }
                         }
