@@ -70,8 +70,8 @@ static int ngx_ws_guard_json_stop(ngx_ws_guard_json_t *j);
 static int ngx_ws_guard_json_grow(ngx_ws_guard_json_t *j, size_t need);
 static inline int ngx_ws_guard_json_append(ngx_ws_guard_json_t *j,
     const unsigned char *p, size_t len);
-static int ngx_ws_guard_json_code_point(ngx_ws_guard_json_t *j,
-    uint32_t cp);
+static uint32_t ngx_ws_guard_json_hex4(const unsigned char *p);
+static size_t ngx_ws_guard_json_utf8(uint32_t cp, unsigned char *b);
 static size_t ngx_ws_guard_json_span(const unsigned char *p, size_t len,
     size_t *cont_out);
 static size_t ngx_ws_guard_json_string(ngx_ws_guard_json_t *j,
@@ -281,6 +281,8 @@ ngx_ws_guard_json_feed(ngx_ws_guard_json_t *j, const unsigned char *p,
             j->lex = L_STR;
             j->tok_len = 0;
             j->cps = 0;
+            j->escaped = 0;
+            j->high = 0;
             j->copied = 0;
             j->buf_len = 0;
 
@@ -540,9 +542,8 @@ ngx_ws_guard_json_value_done(ngx_ws_guard_json_t *j)
 
 
 /*
- * The token buffer holds one token's bytes (decoded), at most max_token +
- * SLACK: a string decodes to no more bytes than its raw ones but for the
- * last code point, and a number is copied as it is.
+ * The token buffer holds one token's bytes as sent, or a string's decoded
+ * ones (never more): at most max_token.
  */
 
 static inline int
@@ -604,43 +605,6 @@ ngx_ws_guard_json_grow(ngx_ws_guard_json_t *j, size_t need)
     j->buf_cap = cap;
 
     return NGX_WS_GUARD_OK;
-}
-
-
-/* the UTF-8 bytes of a code point of \u escapes; a surrogate as it is */
-
-static int
-ngx_ws_guard_json_code_point(ngx_ws_guard_json_t *j, uint32_t cp)
-{
-    size_t         n;
-    unsigned char  b[4];
-
-    j->cps++;
-
-    if (cp < 0x80) {
-        b[0] = (unsigned char) cp;
-        n = 1;
-
-    } else if (cp < 0x800) {
-        b[0] = (unsigned char) (0xc0 | (cp >> 6));
-        b[1] = (unsigned char) (0x80 | (cp & 0x3f));
-        n = 2;
-
-    } else if (cp < 0x10000) {
-        b[0] = (unsigned char) (0xe0 | (cp >> 12));
-        b[1] = (unsigned char) (0x80 | ((cp >> 6) & 0x3f));
-        b[2] = (unsigned char) (0x80 | (cp & 0x3f));
-        n = 3;
-
-    } else {
-        b[0] = (unsigned char) (0xf0 | (cp >> 18));
-        b[1] = (unsigned char) (0x80 | ((cp >> 12) & 0x3f));
-        b[2] = (unsigned char) (0x80 | ((cp >> 6) & 0x3f));
-        b[3] = (unsigned char) (0x80 | (cp & 0x3f));
-        n = 4;
-    }
-
-    return ngx_ws_guard_json_append(j, b, n);
 }
 
 
@@ -738,9 +702,13 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, size_t *cont_out)
 
 
 /*
- * A string's body from p[i]; start is where it began in this chunk (only
- * while it is not copied).  Returns the index after what was consumed:
- * len, or the byte after the closing quote; on an error j->error is set.
+ * A string's body from p[i]; start is where its bytes in this chunk begin
+ * (after the quote, or 0 when it goes on from the chunk before, whose
+ * bytes are in the token buffer then).  Escapes are checked and counted
+ * here, not decoded: a string value is reported as sent (decoded on
+ * demand, ngx_ws_guard_json_decode()), a member name decoded.  Returns
+ * the index after what was consumed: len, or the byte after the closing
+ * quote; on an error j->error is set.
  */
 
 static size_t
@@ -750,7 +718,6 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
     int                   ok;
     size_t                n, room, v, cont;
     unsigned              c;
-    unsigned char         b;
     const unsigned char  *s;
 
     while (i < len) {
@@ -786,12 +753,6 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
                 return i;
             }
 
-            if (j->copied
-                && ngx_ws_guard_json_append(j, p + i, n) != NGX_WS_GUARD_OK)
-            {
-                return i;
-            }
-
             j->tok_len += n;
             j->cps += n - cont;
             i += n;
@@ -821,17 +782,8 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
                     return i;
                 }
 
-                if (!j->copied) {
-                    j->copied = 1;
-
-                    if (ngx_ws_guard_json_append(j, p + start, i - start)
-                        != NGX_WS_GUARD_OK)
-                    {
-                        return i;
-                    }
-                }
-
                 j->tok_len++;
+                j->escaped = 1;
                 j->lex = L_ESC;
                 i++;
                 break;
@@ -840,6 +792,12 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
             /* the closing quote */
 
             if (j->copied) {
+                if (ngx_ws_guard_json_append(j, p + start, i - start)
+                    != NGX_WS_GUARD_OK)
+                {
+                    return i;
+                }
+
                 s = j->buf ? j->buf : (const unsigned char *) "";
                 v = j->buf_len;
 
@@ -853,10 +811,18 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
 
             if (j->key) {
                 j->state = S_COLON;
+
+                if (j->escaped) {
+                    s = ngx_ws_guard_json_decode(j, s, v, &v);
+                    if (s == NULL) {
+                        return i;
+                    }
+                }
+
                 ok = j->cb->key(j->ctx, s, v);
 
             } else {
-                ok = j->cb->string(j->ctx, s, v, j->cps);
+                ok = j->cb->string(j->ctx, s, v, j->cps, j->escaped);
                 ngx_ws_guard_json_value_done(j);
             }
 
@@ -879,24 +845,18 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
             case '"':
             case '\\':
             case '/':
-                break;
             case 'b':
-                c = '\b';
-                break;
             case 'f':
-                c = '\f';
-                break;
             case 'n':
-                c = '\n';
-                break;
             case 'r':
-                c = '\r';
-                break;
             case 't':
-                c = '\t';
+                j->cps++;
+                j->lex = L_STR;
                 break;
             case 'u':
-                c = 0;
+                j->lex = L_HEX;
+                j->hex = 0;
+                j->code = 0;
                 break;
             default:
                 ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
@@ -906,28 +866,6 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
 
             j->tok_len++;
             i++;
-
-            if (c == 0) {
-                j->lex = L_HEX;
-                j->hex = 0;
-                j->code = 0;
-                break;
-            }
-
-            j->cps++;
-
-            if (j->buf_len < j->buf_cap) {
-                j->buf[j->buf_len++] = (unsigned char) c;
-
-            } else {
-                b = (unsigned char) c;
-
-                if (ngx_ws_guard_json_append(j, &b, 1) != NGX_WS_GUARD_OK) {
-                    return i;
-                }
-            }
-
-            j->lex = L_STR;
             break;
 
         case L_HEX:
@@ -961,57 +899,26 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
 
             j->lex = L_STR;
 
-            if (j->high) {
-                if (j->code >= 0xdc00 && j->code <= 0xdfff) {
-                    c = 0x10000 + ((j->high - 0xd800) << 10)
-                        + (j->code - 0xdc00);
-                    j->high = 0;
+            /* the low half right after a high surrogate: one code point */
 
-                    if (ngx_ws_guard_json_code_point(j, c)
-                        != NGX_WS_GUARD_OK)
-                    {
-                        return i;
-                    }
-
-                    break;
-                }
-
-                /* a high surrogate without its low half */
-
-                if (ngx_ws_guard_json_code_point(j, j->high)
-                    != NGX_WS_GUARD_OK)
-                {
-                    return i;
-                }
-
+            if (j->high && j->code >= 0xdc00 && j->code <= 0xdfff) {
                 j->high = 0;
-            }
-
-            if (j->code >= 0xd800 && j->code <= 0xdbff) {
-                j->high = j->code;
-                j->lex = L_PAIR_BS;
                 break;
             }
 
-            if (ngx_ws_guard_json_code_point(j, j->code) != NGX_WS_GUARD_OK) {
-                return i;
+            j->high = 0;
+            j->cps++;
+
+            if (j->code >= 0xd800 && j->code <= 0xdbff) {
+                j->lex = L_PAIR_BS;
             }
 
             break;
 
-        default: /* L_PAIR_BS, L_PAIR_U: "\\u" of a low surrogate? */
+        default: /* L_PAIR_BS, L_PAIR_U: "\\u" right after a high surrogate? */
 
             if (p[i] != (j->lex == L_PAIR_BS ? '\\' : 'u')) {
-
-                /* no: the high one alone; a backslash began an escape */
-
-                if (ngx_ws_guard_json_code_point(j, j->high)
-                    != NGX_WS_GUARD_OK)
-                {
-                    return i;
-                }
-
-                j->high = 0;
+                /* no: after a backslash, another escape */
                 j->lex = (j->lex == L_PAIR_BS) ? L_STR : L_ESC;
                 break;
             }
@@ -1032,18 +939,165 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
             j->lex = L_HEX;
             j->hex = 0;
             j->code = 0;
+            j->high = 1;
             break;
         }
     }
 
-    /* the chunk ends inside the string */
+    /* the chunk ends inside the string: keep its bytes as they are */
 
     if (!j->copied) {
         j->copied = 1;
-        (void) ngx_ws_guard_json_append(j, p + start, len - start);
+        j->buf_len = 0;
     }
 
+    (void) ngx_ws_guard_json_append(j, p + start, len - start);
+
     return len;
+}
+
+
+/*
+ * Decodes a string's escapes (they were checked when it was parsed) into
+ * the token buffer: in place when the string is there, as decoding never
+ * makes it longer (\uXXXX is at most 3 bytes, a pair of them 4).
+ */
+
+const unsigned char *
+ngx_ws_guard_json_decode(ngx_ws_guard_json_t *j, const unsigned char *p,
+    size_t len, size_t *out)
+{
+    size_t          i, o, k;
+    uint32_t        cp, lo;
+    unsigned        c;
+    unsigned char  *d;
+
+    if (len == 0) {
+        *out = 0;
+        return (const unsigned char *) "";
+    }
+
+    if (p != j->buf) {
+        j->buf_len = 0;
+
+        if (len > j->buf_cap && ngx_ws_guard_json_grow(j, len)
+                                != NGX_WS_GUARD_OK)
+        {
+            return NULL;
+        }
+    }
+
+    d = j->buf;
+    o = 0;
+    i = 0;
+
+    while (i < len) {
+        c = p[i];
+
+        if (c != '\\') {
+            d[o++] = (unsigned char) c;
+            i++;
+            continue;
+        }
+
+        c = p[i + 1];
+        i += 2;
+
+        switch (c) {
+        case 'b':
+            d[o++] = '\b';
+            continue;
+        case 'f':
+            d[o++] = '\f';
+            continue;
+        case 'n':
+            d[o++] = '\n';
+            continue;
+        case 'r':
+            d[o++] = '\r';
+            continue;
+        case 't':
+            d[o++] = '\t';
+            continue;
+        case 'u':
+            break;
+        default: /* '"', '\\', '/' */
+            d[o++] = (unsigned char) c;
+            continue;
+        }
+
+        cp = ngx_ws_guard_json_hex4(p + i);
+        i += 4;
+
+        if (cp >= 0xd800 && cp <= 0xdbff && i + 6 <= len
+            && p[i] == '\\' && p[i + 1] == 'u')
+        {
+            lo = ngx_ws_guard_json_hex4(p + i + 2);
+
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                i += 6;
+            }
+        }
+
+        k = ngx_ws_guard_json_utf8(cp, d + o);
+        o += k;
+    }
+
+    j->buf_len = o;
+    *out = o;
+
+    return d;
+}
+
+
+/* four hex digits, checked already */
+
+static uint32_t
+ngx_ws_guard_json_hex4(const unsigned char *p)
+{
+    unsigned  i, c;
+    uint32_t  v;
+
+    v = 0;
+
+    for (i = 0; i < 4; i++) {
+        c = p[i];
+        v = (v << 4) | ((c <= '9') ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+
+    return v;
+}
+
+
+/* the UTF-8 bytes of a code point; a surrogate as it is (3 bytes) */
+
+static size_t
+ngx_ws_guard_json_utf8(uint32_t cp, unsigned char *b)
+{
+    if (cp < 0x80) {
+        b[0] = (unsigned char) cp;
+        return 1;
+    }
+
+    if (cp < 0x800) {
+        b[0] = (unsigned char) (0xc0 | (cp >> 6));
+        b[1] = (unsigned char) (0x80 | (cp & 0x3f));
+        return 2;
+    }
+
+    if (cp < 0x10000) {
+        b[0] = (unsigned char) (0xe0 | (cp >> 12));
+        b[1] = (unsigned char) (0x80 | ((cp >> 6) & 0x3f));
+        b[2] = (unsigned char) (0x80 | (cp & 0x3f));
+        return 3;
+    }
+
+    b[0] = (unsigned char) (0xf0 | (cp >> 18));
+    b[1] = (unsigned char) (0x80 | ((cp >> 12) & 0x3f));
+    b[2] = (unsigned char) (0x80 | ((cp >> 6) & 0x3f));
+    b[3] = (unsigned char) (0x80 | (cp & 0x3f));
+    return 4;
 }
 
 

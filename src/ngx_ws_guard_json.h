@@ -4,10 +4,13 @@
  *
  * A streaming JSON parser (RFC 8259) for the message validator: it takes a
  * message in chunks cut anywhere and reports its values as events, in one
- * pass over the bytes.  A string or number that lies whole in one chunk and
- * has no escape is reported in place (a pointer into the chunk); only a
- * token cut by a chunk's end, or a string with escapes, is copied (decoded)
- * into the parser's token buffer, which never holds more than one token.
+ * pass over the bytes.  A string or number that lies whole in one chunk is
+ * reported in place (a pointer into the chunk); only a token cut by a
+ * chunk's end is copied, as sent, into the parser's token buffer, which
+ * never holds more than one token.  Escapes are checked as they come; a
+ * member name is decoded before it is reported, a string value only when
+ * the caller asks (ngx_ws_guard_json_decode()), since many checks need its
+ * length alone.
  *
  * Limits: a string (its raw bytes between the quotes) or a number longer
  * than max_token bytes is refused at its (max_token + 1)th byte, before any
@@ -33,15 +36,16 @@
  * The events.  A callback returns nonzero to go on, 0 to stop the parse
  * (ngx_ws_guard_json_feed() then returns NGX_WS_GUARD_DECLINED).  The
  * bytes of a string, member name or number are valid only during the call.
- * A string's code points (cps) are counted on the way: the bytes that are
- * not UTF-8 continuation bytes, so an escape counts one.
+ * A string value comes as sent, with escaped set if it has any escape; its
+ * code points (cps) are counted on the way: those of its decoded bytes (a
+ * surrogate pair of escapes is one, an escaped lone surrogate one).
  */
 typedef struct {
     int   (*null)(void *ctx);
     int   (*boolean)(void *ctx, int value);
     int   (*number)(void *ctx, const unsigned char *p, size_t len);
     int   (*string)(void *ctx, const unsigned char *p, size_t len,
-                    size_t cps);
+                    size_t cps, unsigned escaped);
     int   (*start_object)(void *ctx);
     int   (*key)(void *ctx, const unsigned char *p, size_t len);
     int   (*end_object)(void *ctx);
@@ -86,9 +90,10 @@ typedef struct {
     unsigned                              done;       /* a top value ended */
     unsigned                              stopped;    /* by a callback */
     unsigned                              error;
+    unsigned                              escaped;    /* the string has */
     unsigned                              hex;        /* \u digits seen */
     uint32_t                              code;       /* \u value so far */
-    uint32_t                              high;       /* a high surrogate */
+    uint32_t                              high;       /* \u after a high */
     size_t                                tok_len;    /* raw bytes so far */
     size_t                                cps;        /* code points */
     ngx_ws_guard_utf8_t                   u;
@@ -136,6 +141,14 @@ int ngx_ws_guard_json_feed(ngx_ws_guard_json_t *j, const unsigned char *p,
  * detail says which.
  */
 int ngx_ws_guard_json_finish(ngx_ws_guard_json_t *j);
+
+/*
+ * The decoded bytes of the string value p, len that the string event
+ * brings (during that event): *out bytes in the token buffer, NULL if it
+ * cannot grow (the allocator failed).
+ */
+const unsigned char *ngx_ws_guard_json_decode(ngx_ws_guard_json_t *j,
+    const unsigned char *p, size_t len, size_t *out);
 
 /* the bytes of the token buffer (for accounting) */
 #define ngx_ws_guard_json_memory(j)                                          \

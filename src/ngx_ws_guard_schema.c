@@ -132,6 +132,7 @@ typedef struct {
     size_t                             len;
     ngx_ws_guard_schema_num_t          num;
     size_t                             cps;       /* code points, or UNSET */
+    unsigned                           escaped;   /* p, len: as sent */
 } ngx_ws_guard_schema_value_t;
 
 
@@ -214,7 +215,9 @@ static int ngx_ws_guard_schema_boolean(void *ctx, int b);
 static int ngx_ws_guard_schema_number(void *ctx, const unsigned char *p,
     size_t len);
 static int ngx_ws_guard_schema_string(void *ctx, const unsigned char *p,
-    size_t len, size_t cps);
+    size_t len, size_t cps, unsigned escaped);
+static int ngx_ws_guard_schema_bytes(ngx_ws_guard_schema_state_t *st,
+    ngx_ws_guard_schema_value_t *v);
 static int ngx_ws_guard_schema_start_map(void *ctx);
 static int ngx_ws_guard_schema_map_key(void *ctx, const unsigned char *p,
     size_t len);
@@ -1045,6 +1048,7 @@ ngx_ws_guard_schema_null(void *ctx)
     v.boolean = 0;
     v.p = NULL;
     v.len = 0;
+    v.escaped = 0;
 
     return ngx_ws_guard_schema_scalar(ctx, &v);
 }
@@ -1059,6 +1063,7 @@ ngx_ws_guard_schema_boolean(void *ctx, int b)
     v.boolean = b ? 1 : 0;
     v.p = NULL;
     v.len = 0;
+    v.escaped = 0;
 
     return ngx_ws_guard_schema_scalar(ctx, &v);
 }
@@ -1082,7 +1087,7 @@ ngx_ws_guard_schema_number(void *ctx, const unsigned char *p, size_t len)
 
 static int
 ngx_ws_guard_schema_string(void *ctx, const unsigned char *p, size_t len,
-    size_t cps)
+    size_t cps, unsigned escaped)
 {
     ngx_ws_guard_schema_value_t  v;
 
@@ -1091,8 +1096,33 @@ ngx_ws_guard_schema_string(void *ctx, const unsigned char *p, size_t len,
     v.p = p;
     v.len = len;
     v.cps = cps;
+    v.escaped = escaped;
 
     return ngx_ws_guard_schema_scalar(ctx, &v);
+}
+
+
+/* a string value's bytes, for the checks that need them: decoded now */
+
+static int
+ngx_ws_guard_schema_bytes(ngx_ws_guard_schema_state_t *st,
+    ngx_ws_guard_schema_value_t *v)
+{
+    if (!v->escaped) {
+        return NGX_WS_GUARD_OK;
+    }
+
+    v->escaped = 0;
+    v->p = ngx_ws_guard_json_decode(&st->json, v->p, v->len, &v->len);
+
+    if (v->p == NULL || st->over) {
+        v->p = (const unsigned char *) "";
+        v->len = 0;
+        ngx_ws_guard_schema_limit(st, "memory limit");
+        return NGX_WS_GUARD_ERROR;
+    }
+
+    return NGX_WS_GUARD_OK;
 }
 
 
@@ -1168,6 +1198,7 @@ ngx_ws_guard_schema_open(ngx_ws_guard_schema_state_t *st, unsigned type)
     v.boolean = 0;
     v.p = NULL;
     v.len = 0;
+    v.escaped = 0;
 
     if (ngx_ws_guard_schema_begin(st, &v) != NGX_WS_GUARD_OK) {
         return NGX_WS_GUARD_ERROR;
@@ -1568,6 +1599,7 @@ ngx_ws_guard_schema_names(ngx_ws_guard_schema_state_t *st, size_t parent,
     v.p = key;
     v.len = len;
     v.cps = NGX_WS_GUARD_SCHEMA_UNSET;
+    v.escaped = 0;
 
     for (fi = lv->first; fi < lv->end; fi++) {
         if (!st->frames[fi].dead) {
@@ -1635,6 +1667,10 @@ ngx_ws_guard_schema_end(ngx_ws_guard_schema_state_t *st, size_t level,
         if (pl->hash || pl->unique) {
 
             if (v) {
+                if (ngx_ws_guard_schema_bytes(st, v) != NGX_WS_GUARD_OK) {
+                    return;
+                }
+
                 ngx_ws_guard_schema_hash_scalar(v->type, v->boolean, v->p,
                                                 v->len, &v->num, &h);
 
@@ -1948,6 +1984,12 @@ ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st, uint32_t fi,
         return;
     }
 
+    if (node->flags & (NGX_WS_GUARD_SCHEMA_N_CONST|NGX_WS_GUARD_SCHEMA_N_ENUM)
+        && ngx_ws_guard_schema_bytes(st, v) != NGX_WS_GUARD_OK)
+    {
+        return;
+    }
+
     if (node->flags & NGX_WS_GUARD_SCHEMA_N_CONST) {
 
         if ((v->type & NGX_WS_GUARD_SCHEMA_CONTAINER)
@@ -2037,6 +2079,10 @@ ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st, uint32_t fi,
         }
 
         if (node->pattern) {
+            if (ngx_ws_guard_schema_bytes(st, v) != NGX_WS_GUARD_OK) {
+                return;
+            }
+
             m = ngx_ws_guard_schema_match(st, node->pattern, v->p, v->len);
 
             if (m == 0) {
@@ -2649,6 +2695,10 @@ ngx_ws_guard_schema_rules_end(ngx_ws_guard_schema_state_t *st, size_t level,
             }
 
             if (v) {
+                if (ngx_ws_guard_schema_bytes(st, v) != NGX_WS_GUARD_OK) {
+                    return;
+                }
+
                 eq = ngx_ws_guard_schema_const_eq(&r->value, v->type,
                                                   v->boolean, v->p, v->len,
                                                   &v->num);

@@ -48,6 +48,7 @@ static void test_reuse(void);
 static void test_rules(void);
 static void test_misc(void);
 static void test_lengths(void);
+static void test_escapes(void);
 
 
 static void *
@@ -1300,6 +1301,76 @@ test_lengths(void)
 }
 
 
+
+/*
+ * Escaped strings: the parser reports them as sent and the validator
+ * decodes them only for the checks that need the bytes (enum, const,
+ * pattern, uniqueItems, rules); lengths come from the parser's count.
+ * Each case in every chunking (test_check).
+ */
+
+static void
+test_escapes(void)
+{
+    size_t                        i;
+    ngx_ws_guard_schema_t        *s;
+    ngx_ws_guard_schema_state_t  *st;
+
+    static const struct {
+        const char  *schema;
+        const char  *msg;
+        int          code;
+        const char  *reason;
+    } cases[] = {
+        { "{\"enum\":[\"a\\\"b\"]}", "\"a\\\"b\"", 0, NULL },
+        { "{\"enum\":[\"a\\\"b\"]}", "\"a\\\\b\"", 1008, "(root): enum" },
+        { "{\"const\":\"\\u00e9t\\u00e9\"}", "\"\\u00e9t\xc3\xa9\"", 0, NULL },
+        { "{\"const\":\"\\n\"}", "\"\\u000a\"", 0, NULL },
+        { "{\"const\":\"\\n\\t\\r\\b\\f\"}", "\"\\n\\t\\r\\b\\f\"", 0,
+          NULL },
+        { "{\"const\":\"\\n\"}", "\"\\\\n\"", 1008, "(root): const" },
+        { "{\"pattern\":\"^a/b$\"}", "\"a\\/b\"", 0, NULL },
+        { "{\"pattern\":\"^\\\\d+$\"}", "\"\\u0031\\u0032\"", 0, NULL },
+        { "{\"pattern\":\"^\\\\d+$\"}", "\"1\\u0041\"", 1008,
+          "(root): pattern" },
+        { "{\"uniqueItems\":true}", "[\"a\",\"\\u0061\"]", 1008,
+          "(root): uniqueItems" },
+        { "{\"uniqueItems\":true}", "[\"\\t\",\"\\\\t\"]", 0, NULL },
+        { "{\"properties\":{\"a\\\"b\":{\"type\":\"integer\"}}}",
+          "{\"a\\u0022b\":\"x\"}", 1008, "/a\"b: type" },
+        /* a surrogate pair is one code point, lone halves one each */
+        { "{\"maxLength\":1}", "\"\\ud83d\\ude00\"", 0, NULL },
+        { "{\"minLength\":3,\"maxLength\":3}", "\"\\ud83dx\\ude00\"", 0,
+          NULL },
+        { "{\"maxLength\":2}", "\"\\ud83d\\ud83d\"", 0, NULL },
+        { "{\"maxLength\":1}", "\"\\ud83d\\ud83d\"", 1008,
+          "(root): maxLength" },
+        { "{\"const\":\"\\ud83d\\ude00\"}", "\"\xf0\x9f\x98\x80\"", 0, NULL },
+        { "{\"minLength\":4,\"maxLength\":4}", "\"\\\\\\\"\\/\\b\"", 0,
+          NULL },
+        /* the bytes of an escaped string never reach a check unneeded */
+        { "{\"type\":\"string\",\"maxLength\":3}", "\"\\u00e9\\n\\\"\"", 0,
+          NULL },
+        /* escapes stay checked when nothing decodes them */
+        { "{\"maxLength\":9}", "\"a\\qb\"", 1007,
+          "(root): invalid JSON: invalid escape in a string" },
+        { "{\"maxLength\":9}", "\"\\u12g4\"", 1007,
+          "(root): invalid JSON: invalid \\u escape in a string" },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        s = test_compile(cases[i].schema);
+        st = s ? test_state(s, NULL, 0, 0, 0) : NULL;
+
+        CHECK(st != NULL
+              && test_check(st, cases[i].msg, cases[i].code,
+                            cases[i].reason));
+
+        ngx_ws_guard_schema_state_free(st);
+        ngx_ws_guard_schema_free(s);
+    }
+}
+
 int
 main(void)
 {
@@ -1314,6 +1385,7 @@ main(void)
     test_rules();
     test_misc();
     test_lengths();
+    test_escapes();
 
     return unit_done("schema");
 }
