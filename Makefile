@@ -30,8 +30,11 @@ schema_SRCS  = src/ngx_ws_guard_schema.c src/ngx_ws_guard_schema_compile.c \
                src/ngx_ws_guard_schema_value.c
 schema_LIBS  = -lyajl -lpcre2-8
 
-UNITS        = origin utf8 frame jwt inflate schema
-FUZZERS      = origin utf8 frame jwt inflate schema
+json_SRCS    = src/ngx_ws_guard_json.c src/ngx_ws_guard_utf8.c
+json_LIBS    = -lyajl
+
+UNITS        = origin utf8 frame jwt inflate schema json
+FUZZERS      = origin utf8 frame jwt inflate schema json
 
 # the official JSON Schema Test Suite, beside the repository
 SCHEMA_SUITE ?= ../shared/json-schema-test-suite/draft2020-12

@@ -74,6 +74,8 @@ static uint32_t ngx_ws_guard_json_hex4(const unsigned char *p);
 static size_t ngx_ws_guard_json_utf8(uint32_t cp, unsigned char *b);
 static size_t ngx_ws_guard_json_span(const unsigned char *p, size_t len,
     size_t *cont_out);
+static int ngx_ws_guard_json_utf8_check(ngx_ws_guard_json_t *j,
+    const unsigned char *p, size_t n, size_t at);
 static size_t ngx_ws_guard_json_string(ngx_ws_guard_json_t *j,
     const unsigned char *p, size_t len, size_t i, size_t start);
 static size_t ngx_ws_guard_json_number(ngx_ws_guard_json_t *j,
@@ -570,7 +572,7 @@ ngx_ws_guard_json_append(ngx_ws_guard_json_t *j, const unsigned char *p,
 static int
 ngx_ws_guard_json_grow(ngx_ws_guard_json_t *j, size_t need)
 {
-    size_t          cap;
+    size_t          cap, limit;
     unsigned char  *buf;
 
     cap = j->buf_cap ? j->buf_cap : 256;
@@ -579,8 +581,13 @@ ngx_ws_guard_json_grow(ngx_ws_guard_json_t *j, size_t need)
         cap *= 2;
     }
 
-    if (cap > j->max_token + NGX_WS_GUARD_JSON_SLACK) {
-        cap = j->max_token + NGX_WS_GUARD_JSON_SLACK;
+    /* the most one token needs (max_token may be as large as SIZE_MAX) */
+
+    limit = (j->max_token > (size_t) -1 - NGX_WS_GUARD_JSON_SLACK)
+            ? (size_t) -1 : j->max_token + NGX_WS_GUARD_JSON_SLACK;
+
+    if (cap > limit) {
+        cap = limit;
     }
 
     if (cap < need) {
@@ -702,6 +709,37 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, size_t *cont_out)
 
 
 /*
+ * UTF-8 of n bytes of a string at p (p[0] is byte "at" of the chunk): on
+ * an error the offset is the first byte that made the bytes invalid, found
+ * again one byte at a time from the state before, so that it is the same
+ * however the message was cut.
+ */
+
+static int
+ngx_ws_guard_json_utf8_check(ngx_ws_guard_json_t *j, const unsigned char *p,
+    size_t n, size_t at)
+{
+    size_t               k;
+    ngx_ws_guard_utf8_t  u;
+
+    u = j->u;
+
+    if (ngx_ws_guard_utf8_validate(&j->u, p, n) == NGX_WS_GUARD_OK) {
+        return NGX_WS_GUARD_OK;
+    }
+
+    for (k = 0; k + 1 < n; k++) {
+        if (ngx_ws_guard_utf8_validate(&u, p + k, 1) != NGX_WS_GUARD_OK) {
+            break;
+        }
+    }
+
+    return ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
+                                  "string is not valid UTF-8", at + k);
+}
+
+
+/*
  * A string's body from p[i]; start is where its bytes in this chunk begin
  * (after the quote, or 0 when it goes on from the chunk before, whose
  * bytes are in the token buffer then).  Escapes are checked and counted
@@ -731,11 +769,9 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
 
             if (n > room) {
                 if (j->utf8
-                    && ngx_ws_guard_utf8_validate(&j->u, p + i, room)
+                    && ngx_ws_guard_json_utf8_check(j, p + i, room, i)
                        != NGX_WS_GUARD_OK)
                 {
-                    ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
-                                           "string is not valid UTF-8", i);
                     return i;
                 }
 
@@ -745,11 +781,9 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
             }
 
             if (n && j->utf8
-                && ngx_ws_guard_utf8_validate(&j->u, p + i, n)
+                && ngx_ws_guard_json_utf8_check(j, p + i, n, i)
                    != NGX_WS_GUARD_OK)
             {
-                ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
-                                       "string is not valid UTF-8", i);
                 return i;
             }
 

@@ -145,7 +145,9 @@ int ngx_ws_guard_json_finish(ngx_ws_guard_json_t *j);
 /*
  * The decoded bytes of the string value p, len that the string event
  * brings (during that event): *out bytes in the token buffer, NULL if it
- * cannot grow (the allocator failed).
+ * cannot grow (the allocator failed); then the parse has failed with
+ * NGX_WS_GUARD_JSON_MEMORY, and feed() returns NGX_WS_GUARD_ERROR whatever
+ * the callback returns.
  */
 const unsigned char *ngx_ws_guard_json_decode(ngx_ws_guard_json_t *j,
     const unsigned char *p, size_t len, size_t *out);
