@@ -2542,8 +2542,10 @@ ngx_ws_guard_schema_lookup(const ngx_ws_guard_schema_node_t *node,
     const unsigned char *key, size_t len)
 {
     int                                rc;
-    size_t                             lo, hi, mid;
+    size_t                             lo, hi, mid, i;
     const ngx_ws_guard_schema_name_t  *e;
+
+    /* the names are sorted by length, then by their bytes */
 
     lo = 0;
     hi = node->nnames;
@@ -2552,14 +2554,21 @@ ngx_ws_guard_schema_lookup(const ngx_ws_guard_schema_node_t *node,
         mid = (lo + hi) / 2;
         e = &node->names[mid];
 
-        rc = memcmp(key, e->name, len < e->len ? len : e->len);
+        if (len != e->len) {
+            rc = (len < e->len) ? -1 : 1;
 
-        if (rc == 0) {
-            rc = (len < e->len) ? -1 : (len > e->len);
-        }
+        } else {
+            /* names are short: no call to memcmp() */
 
-        if (rc == 0) {
-            return e;
+            for (i = 0; i < len && key[i] == e->name[i]; i++) {
+                /* void */
+            }
+
+            if (i == len) {
+                return e;
+            }
+
+            rc = (key[i] < e->name[i]) ? -1 : 1;
         }
 
         if (rc < 0) {

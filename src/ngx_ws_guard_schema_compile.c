@@ -1087,13 +1087,15 @@ ngx_ws_guard_schema_gather_cmp(const void *a, const void *b)
     int                                  rc;
     const ngx_ws_guard_schema_gather_t  *x = a, *y = b;
 
-    rc = memcmp(x->name, y->name, x->len < y->len ? x->len : y->len);
+    /* by length first: the lookup compares lengths before bytes */
 
-    if (rc) {
-        return rc;
+    if (x->len != y->len) {
+        return x->len < y->len ? -1 : 1;
     }
 
-    return x->len < y->len ? -1 : (x->len > y->len ? 1 : 0);
+    rc = memcmp(x->name, y->name, x->len);
+
+    return rc;
 }
 
 
