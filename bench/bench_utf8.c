@@ -6,8 +6,10 @@
  * ASCII; mixed (printable ASCII with a 2-byte character about every 25
  * bytes and a 3-byte one about every 60); Cyrillic words (2-byte letters,
  * a space between words); CJK (3-byte characters only).  Each is fed
- * whole and in 7-byte pieces.  Prints the best MB/s of a few rounds with
- * fixed iteration counts; there is no pass or fail.
+ * whole and in 7-byte pieces, with the best block code of the CPU (AVX2,
+ * SSSE3 or none, chosen at run time); then whole again with each lesser
+ * one.  Prints the best MB/s of a few rounds with fixed iteration counts;
+ * there is no pass or fail.
  *
  * Usage: bench_utf8 [case [iterations [rounds]]], where case is one of
  * ascii, mixed, cyrillic, cjk, optionally followed by "/7" for pieces
@@ -263,9 +265,13 @@ bench_run(bench_text_t *t, size_t piece, unsigned long iter, unsigned rounds)
 }
 
 
+static const char  *bench_levels[] = { "portable", "SSSE3", "AVX2" };
+
+
 int
 main(int argc, char **argv)
 {
+    int                    level;
     size_t                 i, k, plen;
     unsigned               rounds;
     const char            *only;
@@ -277,6 +283,12 @@ main(int argc, char **argv)
     iter = (argc > 2) ? strtoul(argv[2], NULL, 10) : BENCH_ITERATIONS;
     rounds = (argc > 3) ? (unsigned) strtoul(argv[3], NULL, 10)
                         : BENCH_ROUNDS;
+
+    level = ngx_ws_guard_utf8_simd_level(-1);
+
+    if (only == NULL) {
+        printf("utf8 block code of this CPU: %s\n", bench_levels[level]);
+    }
 
     bench_ascii(&texts[0]);
     bench_mixed(&texts[1]);
@@ -309,6 +321,18 @@ main(int argc, char **argv)
             printf("utf8 %-8s %-6s %9.1f MB/s\n", texts[i].name,
                    k ? "7-byte" : "whole",
                    bench_run(&texts[i], pieces[k], iter, rounds));
+        }
+    }
+
+    /* the same texts whole with the lesser block code */
+
+    while (only == NULL && --level >= 0) {
+        ngx_ws_guard_utf8_simd_level(level);
+
+        for (i = 0; i < 4; i++) {
+            printf("utf8 %-8s %-6s %9.1f MB/s  (%s)\n", texts[i].name,
+                   "whole", bench_run(&texts[i], BENCH_SIZE, iter, rounds),
+                   bench_levels[level]);
         }
     }
 

@@ -383,7 +383,16 @@ ngx_ws_guard_utf8_blocks_avx2(const unsigned char *p, size_t len)
         prev = in;
     }
 
-    if (!_mm256_testz_si256(err, err)) {
+    i = _mm256_testz_si256(err, err);
+
+    /*
+     * Clean upper halves for the SSE code that runs next (nginx's, ours):
+     * gcc leaves out its own vzeroupper before a tail call.
+     */
+
+    _mm256_zeroupper();
+
+    if (!i) {
         return (size_t) -1;
     }
 
