@@ -163,8 +163,11 @@ ngx_http_ws_guard_jwt_handshake(ngx_http_request_t *r,
      * The token is valid: keep it for the variables, which the required
      * values below usually name, and for the expiry close.  The connection
      * is closed when the token would no longer be accepted, at exp plus
-     * the leeway.
+     * the leeway.  It is kept compacted, in a block of the size its header
+     * and claims take; should that block not be had, as it is.
      */
+
+    (void) ngx_ws_guard_jwt_compact(jwt);
 
     ctx->token = jwt;
 

@@ -172,8 +172,23 @@ struct ngx_ws_guard_jwt_s {
 };
 
 
+/* a compaction under way: where the copy goes, the nodes to remap */
+typedef struct {
+    u_char                      *p;
+    ngx_ws_guard_jwt_t          *jwt;
+    ngx_ws_guard_jwt_json_t     *iss;
+    ngx_ws_guard_jwt_json_t     *aud;
+    ngx_ws_guard_jwt_json_t     *scope;
+    ngx_ws_guard_jwt_json_t     *scp;
+} ngx_ws_guard_jwt_copy_t;
+
+
 static void *ngx_ws_guard_jwt_alloc(ngx_ws_guard_jwt_arena_t *arena,
     size_t size);
+static size_t ngx_ws_guard_jwt_json_size(const ngx_ws_guard_jwt_json_t *n);
+static ngx_ws_guard_jwt_json_t *ngx_ws_guard_jwt_json_copy(
+    const ngx_ws_guard_jwt_json_t *n, ngx_ws_guard_jwt_copy_t *cp,
+    ngx_ws_guard_jwt_json_t **last);
 static void *ngx_ws_guard_jwt_calloc(ngx_ws_guard_jwt_arena_t *arena,
     size_t size);
 static void ngx_ws_guard_jwt_arena_free(ngx_ws_guard_jwt_arena_t *arena);
@@ -1745,6 +1760,137 @@ ngx_ws_guard_jwt_calloc(ngx_ws_guard_jwt_arena_t *arena, size_t size)
     }
 
     return p;
+}
+
+
+/* compaction: the trees of a token copied into one block */
+
+#define ngx_ws_guard_jwt_align8(p)                                           \
+    (u_char *) (((uintptr_t) (p) + 7) & ~(uintptr_t) 7)
+
+
+int
+ngx_ws_guard_jwt_compact(ngx_ws_guard_jwt_t *jwt)
+{
+    size_t                     size;
+    ngx_ws_guard_jwt_json_t   *header, *payload, *last;
+    ngx_ws_guard_jwt_chunk_t  *c;
+    ngx_ws_guard_jwt_copy_t    cp;
+
+    size = ngx_ws_guard_jwt_json_size(jwt->header)
+           + ngx_ws_guard_jwt_json_size(jwt->payload);
+
+    c = malloc(sizeof(ngx_ws_guard_jwt_chunk_t) + size + 8);
+    if (c == NULL) {
+        return NGX_WS_GUARD_ERROR;
+    }
+
+    c->next = NULL;
+    c->size = size + 8;
+
+    memset(&cp, 0, sizeof(ngx_ws_guard_jwt_copy_t));
+    cp.p = c->data;
+    cp.jwt = jwt;
+
+    header = ngx_ws_guard_jwt_json_copy(jwt->header, &cp, &last);
+    payload = ngx_ws_guard_jwt_json_copy(jwt->payload, &cp, &last);
+
+    c->used = cp.p - c->data;
+
+    ngx_ws_guard_jwt_arena_free(&jwt->arena);
+    jwt->arena.head = c;
+
+    jwt->header = header;
+    jwt->payload = payload;
+    jwt->iss = cp.iss;
+    jwt->aud = cp.aud;
+    jwt->scope = cp.scope;
+    jwt->scp = cp.scp;
+
+    return NGX_WS_GUARD_OK;
+}
+
+
+/* bytes a copy of n, its siblings and their subtrees takes */
+
+static size_t
+ngx_ws_guard_jwt_json_size(const ngx_ws_guard_jwt_json_t *n)
+{
+    size_t  size;
+
+    for (size = 0; n; n = n->next) {
+        size += 8 + sizeof(ngx_ws_guard_jwt_json_t) + n->name.len
+                + n->value.len + ngx_ws_guard_jwt_json_size(n->child);
+    }
+
+    return size;
+}
+
+
+/* copies n and its siblings; *last: the copy of the last one */
+
+static ngx_ws_guard_jwt_json_t *
+ngx_ws_guard_jwt_json_copy(const ngx_ws_guard_jwt_json_t *n,
+    ngx_ws_guard_jwt_copy_t *cp, ngx_ws_guard_jwt_json_t **last)
+{
+    ngx_ws_guard_jwt_json_t  *first, *prev, *m, *child_last;
+
+    first = NULL;
+    prev = NULL;
+    *last = NULL;
+
+    for ( /* void */ ; n; n = n->next) {
+        cp->p = ngx_ws_guard_jwt_align8(cp->p);
+        m = (ngx_ws_guard_jwt_json_t *) cp->p;
+        cp->p += sizeof(ngx_ws_guard_jwt_json_t);
+
+        *m = *n;
+        m->next = NULL;
+
+        if (n->name.data) {
+            m->name.data = cp->p;
+            memcpy(cp->p, n->name.data, n->name.len);
+            cp->p += n->name.len;
+        }
+
+        if (n->value.data) {
+            m->value.data = cp->p;
+            memcpy(cp->p, n->value.data, n->value.len);
+            cp->p += n->value.len;
+        }
+
+        m->child = ngx_ws_guard_jwt_json_copy(n->child, cp, &child_last);
+        m->last = child_last;
+
+        if (n == cp->jwt->iss) {
+            cp->iss = m;
+        }
+
+        if (n == cp->jwt->aud) {
+            cp->aud = m;
+        }
+
+        if (n == cp->jwt->scope) {
+            cp->scope = m;
+        }
+
+        if (n == cp->jwt->scp) {
+            cp->scp = m;
+        }
+
+        if (prev) {
+            prev->next = m;
+
+        } else {
+            first = m;
+        }
+
+        prev = m;
+    }
+
+    *last = prev;
+
+    return first;
 }
 
 

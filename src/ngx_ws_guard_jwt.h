@@ -205,6 +205,16 @@ int ngx_ws_guard_jwt_verify(const u_char *token, size_t len,
 /* frees everything verify allocated for the token; NULL is fine */
 void ngx_ws_guard_jwt_free(ngx_ws_guard_jwt_t *jwt);
 
+/*
+ * Keeps only what a verified token is asked for afterwards (its header
+ * and claims, as the accessors below return them) in one block of the size
+ * they need, and frees the rest of what verify allocated (the decoded
+ * parts, the slack of the 1 KiB chunks): for a token kept while a
+ * connection is open.  NGX_WS_GUARD_ERROR if the block cannot be
+ * allocated; the token is unchanged then, and still valid.
+ */
+int ngx_ws_guard_jwt_compact(ngx_ws_guard_jwt_t *jwt);
+
 
 /*
  * Policy.

@@ -34,6 +34,8 @@
 static void fuzz_init(void);
 static void fuzz_token(const u_char *token, size_t len,
     const ngx_ws_guard_jwt_keyset_t *ks);
+static uint64_t fuzz_probe(ngx_ws_guard_jwt_t *jwt);
+static uint64_t fuzz_hash(uint64_t h, const u_char *p, size_t len);
 static void fuzz_signed(const u_char *data, size_t len);
 static size_t fuzz_b64url(const u_char *src, size_t len, u_char *dst);
 
@@ -160,20 +162,11 @@ static void
 fuzz_token(const u_char *token, size_t len,
     const ngx_ws_guard_jwt_keyset_t *ks)
 {
-    int                         rc;
-    char                        err[NGX_WS_GUARD_JWT_ERRLEN];
-    size_t                      i, j;
-    time_t                      exp;
-    u_char                     *copy;
-    const char                 *reason;
-    ngx_ws_guard_jwt_t         *jwt;
-    ngx_ws_guard_jwt_str_t      v, iss[1], aud[2], scopes[2];
-    ngx_ws_guard_jwt_policy_t   policy;
-
-    static const char  *names[] = {
-        "sub", "aud", "exp", "nbf", "iat", "iss", "scope", "scp", "groups",
-        "alg", "kid", "typ", "", "n"
-    };
+    int                  rc;
+    u_char              *copy;
+    uint64_t             h;
+    const char          *reason;
+    ngx_ws_guard_jwt_t  *jwt;
 
     copy = malloc(len ? len : 1);
     if (copy == NULL) {
@@ -196,6 +189,41 @@ fuzz_token(const u_char *token, size_t len,
         return;
     }
 
+    /* what the token answers must not change when it is compacted */
+
+    h = fuzz_probe(jwt);
+
+    if (ngx_ws_guard_jwt_compact(jwt) == NGX_WS_GUARD_OK
+        && fuzz_probe(jwt) != h)
+    {
+        fprintf(stderr, "the compacted token answers differently\n");
+        abort();
+    }
+
+    ngx_ws_guard_jwt_free(jwt);
+}
+
+
+/* every answer of a verified token, hashed */
+
+static uint64_t
+fuzz_probe(ngx_ws_guard_jwt_t *jwt)
+{
+    int                         rc;
+    char                        err[NGX_WS_GUARD_JWT_ERRLEN];
+    size_t                      i, j;
+    time_t                      exp;
+    uint64_t                    h;
+    ngx_ws_guard_jwt_str_t      v, iss[1], aud[2], scopes[2];
+    ngx_ws_guard_jwt_policy_t   policy;
+
+    static const char  *names[] = {
+        "sub", "aud", "exp", "nbf", "iat", "iss", "scope", "scp", "groups",
+        "alg", "kid", "typ", "", "n"
+    };
+
+    h = 14695981039346656037ULL;
+
     iss[0].data = (u_char *) "https://issuer.example";
     iss[0].len = sizeof("https://issuer.example") - 1;
     aud[0].data = (u_char *) "ws-api";
@@ -210,7 +238,10 @@ fuzz_token(const u_char *token, size_t len,
     memset(&policy, 0, sizeof(policy));
 
     policy.now = 1700000000;
-    (void) ngx_ws_guard_jwt_check(jwt, &policy, err, sizeof(err));
+    err[0] = '\0';
+    rc = ngx_ws_guard_jwt_check(jwt, &policy, err, sizeof(err));
+    h = fuzz_hash(h, (const u_char *) &rc, sizeof(rc));
+    h = fuzz_hash(h, (const u_char *) err, strlen(err));
 
     policy.leeway = 60;
     policy.issuers = iss;
@@ -221,7 +252,10 @@ fuzz_token(const u_char *token, size_t len,
     policy.scopes = scopes;
     policy.nscopes = 2;
 
+    err[0] = '\0';
     rc = ngx_ws_guard_jwt_check(jwt, &policy, err, sizeof(err));
+    h = fuzz_hash(h, (const u_char *) &rc, sizeof(rc));
+    h = fuzz_hash(h, (const u_char *) err, strlen(err));
 
     if (rc != NGX_WS_GUARD_OK && rc != NGX_WS_GUARD_ERROR
         && rc != NGX_WS_GUARD_DECLINED)
@@ -229,8 +263,12 @@ fuzz_token(const u_char *token, size_t len,
         abort();
     }
 
-    if (ngx_ws_guard_jwt_exp(jwt, &exp) == NGX_WS_GUARD_OK && exp < 0) {
-        abort();
+    if (ngx_ws_guard_jwt_exp(jwt, &exp) == NGX_WS_GUARD_OK) {
+        if (exp < 0) {
+            abort();
+        }
+
+        h = fuzz_hash(h, (const u_char *) &exp, sizeof(exp));
     }
 
     if (ngx_ws_guard_jwt_alg_name(ngx_ws_guard_jwt_alg(jwt)) == NULL) {
@@ -247,6 +285,8 @@ fuzz_token(const u_char *token, size_t len,
             for (j = 0; j < v.len; j++) {
                 fuzz_sink += v.data[j];
             }
+
+            h = fuzz_hash(h, v.data, v.len);
         }
 
         if (ngx_ws_guard_jwt_header(jwt, (u_char *) names[i],
@@ -256,10 +296,27 @@ fuzz_token(const u_char *token, size_t len,
             for (j = 0; j < v.len; j++) {
                 fuzz_sink += v.data[j];
             }
+
+            h = fuzz_hash(h, v.data, v.len);
         }
     }
 
-    ngx_ws_guard_jwt_free(jwt);
+    return h;
+}
+
+
+/* FNV-1a */
+
+static uint64_t
+fuzz_hash(uint64_t h, const u_char *p, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ p[i]) * 1099511628211ULL;
+    }
+
+    return h;
 }
 
 

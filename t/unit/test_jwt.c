@@ -94,6 +94,19 @@ static size_t        ntokens;
 static char         *tokens_file;
 
 
+/* set: tokens are compacted after verify (ngx_ws_guard_jwt_compact) */
+static int  compact_tokens;
+
+
+static void
+compacted(ngx_ws_guard_jwt_t *jwt)
+{
+    if (compact_tokens && jwt != NULL) {
+        CHECK_EQ_INT(ngx_ws_guard_jwt_compact(jwt), NGX_WS_GUARD_OK);
+    }
+}
+
+
 int
 main(void)
 {
@@ -115,6 +128,15 @@ main(void)
     test_scopes(jwks);
     test_lifetime(jwks);
     test_lookup(jwks);
+
+    /* the same with every verified token compacted first */
+    compact_tokens = 1;
+    test_times(jwks);
+    test_iss_aud(jwks);
+    test_scopes(jwks);
+    test_lifetime(jwks);
+    test_lookup(jwks);
+    compact_tokens = 0;
     test_bad_key_files();
 
     ngx_ws_guard_jwt_keyset_free(jwks);
@@ -744,6 +766,8 @@ test_lookup(ngx_ws_guard_jwt_keyset_t *jwks)
         return;
     }
 
+    compacted(jwt);
+
     CHECK_STR(claim(jwt, "s", buf), "plain");
     CHECK_STR(claim(jwt, "esc", buf), "q\"b\\s\xc3\xa9");
     CHECK_STR(claim(jwt, "n", buf), "42");
@@ -783,6 +807,8 @@ test_lookup(ngx_ws_guard_jwt_keyset_t *jwks)
         return;
     }
 
+    compacted(jwt);
+
     CHECK_STR(claim(jwt, "groups", buf), "a,b");
     CHECK_STR(claim(jwt, "admin", buf), "true");
     CHECK_STR(claim(jwt, "tenant", buf), "acme");
@@ -798,6 +824,8 @@ test_lookup(ngx_ws_guard_jwt_keyset_t *jwks)
     if (jwt == NULL) {
         return;
     }
+
+    compacted(jwt);
 
     CHECK_EQ_INT(ngx_ws_guard_jwt_header(jwt, (u_char *) "typ", 3, &v),
                  NGX_WS_GUARD_OK);
@@ -1144,6 +1172,8 @@ policy_check(ngx_ws_guard_jwt_keyset_t *ks, const char *name,
         snprintf(msg, NGX_WS_GUARD_JWT_ERRLEN, "(verify: %s)", reason);
         return 100;
     }
+
+    compacted(jwt);
 
     rc = ngx_ws_guard_jwt_check(jwt, policy, msg, NGX_WS_GUARD_JWT_ERRLEN);
 
