@@ -1078,6 +1078,8 @@ ngx_ws_guard_schema_number(void *ctx, const unsigned char *p, size_t len)
     v.boolean = 0;
     v.p = p;
     v.len = len;
+    v.cps = NGX_WS_GUARD_SCHEMA_UNSET;
+    v.escaped = 0;
 
     ngx_ws_guard_schema_num_parse(&v.num, v.p, len);
 
