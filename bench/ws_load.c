@@ -26,8 +26,8 @@
  * echoed within it are counted, and with -W the CPU time (utime + stime
  * from /proc/PID/stat) of that process, the nginx worker, is read at both
  * ends, and utime alone (the worker's own code: nginx, the module, libc;
- * stime is the kernel's, mostly TCP).  Then sending stops, the messages in flight drain, and every
- * connection is closed with a close handshake.
+ * stime is the kernel's, mostly TCP).  Then sending stops, the messages in
+ * flight drain, and every connection is closed with a close handshake.
  *
  * Idle mode (-m idle) measures memory instead: it reads VmRSS of -W PID,
  * opens the connections, waits WARMUP seconds, reads VmRSS again, echoes

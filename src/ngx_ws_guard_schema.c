@@ -9,19 +9,19 @@
  * byte, before any of it is copied, and a token split across chunks goes on
  * from where it stopped, never lexed twice.
  *
- * The parser's events drive a stack of evaluation frames.  A frame is one schema
- * node applied to one value; the frames of the value at nesting level L are
- * contiguous on the stack, pushed when the value begins and popped when it
- * ends, so memory follows the nesting depth, never the message size.  The
- * frames of a value are its applicator subschemas' (properties, items,
- * contains, ...: made from the frames of the parent value when a key or an
- * element begins) and, recursively, their in-place subschemas' (allOf,
- * anyOf, oneOf, not, if/then/else, $ref), which run side by side on the
- * same events.  A frame reports its result to its parent frame: a failure
- * as soon as it is known (so most violations are found at the byte that
- * makes them certain), a success when its value ends.  The message fails
- * when the root frame fails; frames whose result no longer matters are
- * marked dead and start no children.
+ * The parser's events drive a stack of evaluation frames.  A frame is one
+ * schema node applied to one value; the frames of the value at nesting level
+ * L are contiguous on the stack, pushed when the value begins and popped
+ * when it ends, so memory follows the nesting depth, never the message
+ * size.  The frames of a value are its applicator subschemas' (properties,
+ * items, contains, ...: made from the frames of the parent value when a key
+ * or an element begins) and, recursively, their in-place subschemas' (allOf,
+ * anyOf, oneOf, not, if/then/else, $ref), which run side by side on the same
+ * events.  A frame reports its result to its parent frame: a failure as soon
+ * as it is known (so most violations are found at the byte that makes them
+ * certain), a success when its value ends.  The message fails when the root
+ * frame fails; frames whose result no longer matters are marked dead and
+ * start no children.
  *
  * Values that must be compared whole (enum and const of objects and
  * arrays, uniqueItems, rule values) are hashed as they stream (see

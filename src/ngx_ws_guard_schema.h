@@ -149,7 +149,8 @@ typedef struct {
 
 /*
  * Memory of a validator state.  Every allocation of the state, the JSON
- * parser's and PCRE2's included, goes through these with a hard cap (the budget).
+ * parser's and PCRE2's included, goes through these with a hard cap (the
+ * budget).
  */
 typedef struct {
     void                   *(*alloc)(void *data, size_t size);

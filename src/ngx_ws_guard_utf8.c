@@ -373,8 +373,8 @@ ngx_ws_guard_utf8_blocks_avx2(const unsigned char *p, size_t len)
         prev3 = _mm256_alignr_epi8(in, before, 13);
 
         must = _mm256_or_si256(
-                _mm256_subs_epu8(prev2, _mm256_set1_epi8((char) (0xe0 - 0x80))),
-                _mm256_subs_epu8(prev3, _mm256_set1_epi8((char) (0xf0 - 0x80))));
+                 _mm256_subs_epu8(prev2, _mm256_set1_epi8((char) 0x60)),
+                 _mm256_subs_epu8(prev3, _mm256_set1_epi8((char) 0x70)));
         must = _mm256_and_si256(must, _mm256_set1_epi8((char) 0x80));
 
         err = _mm256_or_si256(err, _mm256_xor_si256(must, special));
