@@ -149,24 +149,44 @@ if (%idle) {
           " proxied connections:\n\n";
     print "| configuration | RSS before (KiB) | RSS idle (KiB)",
           " | KiB per idle connection",
+          " | the second half alone",
           " | KiB per connection after one ", size_name($any->{size}),
           " echo |\n";
-    print "|---|---:|---:|---:|---:|\n";
+    print "|---|---:|---:|---:|---:|---:|\n";
 
     for my $n (@order) {
         my $v = $idle{$n} or next;
-        printf "| %s | %s | %s | %.1f | %.1f |\n", $n,
+        printf "| %s | %s | %s | %.2f | %s | %.2f |\n", $n,
             group($v->{rss_before_kib}), group($v->{rss_idle_kib}),
-            $v->{idle_kib_per_conn}, $v->{echoed_kib_per_conn};
+            $v->{idle_kib_per_conn},
+            defined $v->{second_half_kib_per_conn}
+                ? sprintf("%.2f", $v->{second_half_kib_per_conn}) : "",
+            $v->{echoed_kib_per_conn};
     }
 
+    print "\n\"the second half alone\": the growth while the second half",
+          " of the connections opened, per connection: without what the",
+          " worker takes once (code paged in on first use, per-worker",
+          " caches).\n";
+
     if ($idle{$base} && $idle{$head}) {
-        printf "\nmemory: %s %.1f KiB per idle connection, %s %.1f KiB"
-               . " (+%.1f KiB guarded)\n",
+        printf "\nmemory: %s %.2f KiB per idle connection, %s %.2f KiB"
+               . " (+%.2f KiB guarded)\n",
             $head, $idle{$head}{idle_kib_per_conn},
             $base, $idle{$base}{idle_kib_per_conn},
             $idle{$head}{idle_kib_per_conn}
             - $idle{$base}{idle_kib_per_conn};
+
+        if (defined $idle{$head}{second_half_kib_per_conn}
+            && defined $idle{$base}{second_half_kib_per_conn})
+        {
+            printf "memory, second half alone: %s %.2f KiB, %s %.2f KiB"
+                   . " (+%.2f KiB guarded)\n",
+                $head, $idle{$head}{second_half_kib_per_conn},
+                $base, $idle{$base}{second_half_kib_per_conn},
+                $idle{$head}{second_half_kib_per_conn}
+                - $idle{$base}{second_half_kib_per_conn};
+        }
     }
 
     print "\n";

@@ -47,6 +47,12 @@
 #                    PROFILE_CONFIG (default: the headline configuration) at
 #                    PROFILE_CELL (1024:100:16) for PROFILE_SECONDS (5); the
 #                    top PROFILE_TOP (30) entries of perf report
+#   SYSCALLS=1       instead of the above: for each configuration, perf stat
+#                    counts the worker's recvfrom, read, sendto, writev,
+#                    write, epoll_wait, the wake-ups it causes
+#                    (sched_waking) and its context switches per message
+#                    at PROFILE_CELL for PROFILE_SECONDS (3, the first
+#                    second not counted)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -292,6 +298,45 @@ run_load() {
     echo "$line"
 }
 
+# the system calls (SYSCALLS=1): per message, what the worker asks of the
+# kernel and how often it wakes another process, for each configuration
+
+if [ -n "${SYSCALLS:-}" ]; then
+    if ! command -v perf >/dev/null 2>&1; then
+        echo "bench: perf is not installed (apt-get install linux-perf)" >&2
+        exit 1
+    fi
+    IFS=: read -r size conns depth <<< "${PROFILE_CELL:-1024:100:16}"
+    psecs=${PROFILE_SECONDS:-3}
+    events=syscalls:sys_enter_recvfrom,syscalls:sys_enter_read
+    events=$events,syscalls:sys_enter_sendto,syscalls:sys_enter_writev
+    events=$events,syscalls:sys_enter_write,syscalls:sys_enter_epoll_wait
+    events=$events,sched:sched_waking,sched:sched_switch
+    echo "bench: system calls of the worker per message at $size B," \
+         "$conns connections, depth $depth, $psecs s each"
+    for n in "${names[@]}"; do
+        read -r -a extra <<< "${load_opts[$n]}"
+        "$bin/ws_load" -p "${port[$n]}" -W "${worker[$n]}" -l "$n" \
+            "${common_opts[@]}" "${extra[@]}" \
+            -c "$conns" -s "$size" -d "$depth" -t "$psecs" -w 1 \
+            > "$out/syscalls.load" &
+        lp=$!
+        sleep 1
+        perf stat -x, -e "$events" -p "${worker[$n]}" \
+            -- sleep "$((psecs - 1))" 2> "$out/syscalls.$n"
+        wait "$lp" || { echo "bench: ws_load failed against $n" >&2; exit 1; }
+        # ws_load's rate over its whole run times the counted seconds
+        rate=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' "$out/syscalls.load")
+        awk -F, -v n="$n" -v rate="$rate" -v secs="$((psecs - 1))" '
+            $3 ~ /:/ { split($3, e, ":"); k = e[2]; sub(/sys_enter_/, "", k);
+                       v[k] = $1 }
+            END { m = rate * secs; printf "syscalls label=%s msgs=%.0f", n, m;
+                  for (k in v) printf " %s=%.3f", k, v[k] / m; print "" }' \
+            "$out/syscalls.$n" | tee -a "$out/syscalls.txt"
+    done
+    exit 0
+fi
+
 # the profile (PROFILE=1): perf on the worker of one configuration
 
 if [ -n "${PROFILE:-}" ]; then
@@ -347,7 +392,8 @@ for i in "${!names[@]}"; do
     check_worker "$n"
     line=$(run_load "$n" -m idle -c "$idle_conns" -s "$idle_size" -w 1)
     printf 'memory  %-14s %s\n' "$n" "$(echo "$line" | grep -o \
-        'idle_kib_per_conn=[^ ]*\|echoed_kib_per_conn=[^ ]*' | tr '\n' ' ')"
+        'idle_kib_per_conn=[^ ]*\|second_half_kib_per_conn=[^ ]*' \
+        | tr '\n' ' ')"
 done
 
 # throughput, CPU, latency

@@ -30,8 +30,12 @@
  * flight drain, and every connection is closed with a close handshake.
  *
  * Idle mode (-m idle) measures memory instead: it reads VmRSS of -W PID,
- * opens the connections, waits WARMUP seconds, reads VmRSS again, echoes
- * one message on every connection, reads it a third time, and closes.
+ * opens half the connections, reads VmRSS, opens the other half, waits
+ * WARMUP seconds, reads VmRSS again, echoes one message on every
+ * connection, reads it a third time, and closes.  Besides the growth per
+ * connection from the start it reports that of the second half alone,
+ * which leaves out what the worker takes once (code and tables paged in
+ * on first use, per-worker caches): the cost of one more connection.
  *
  * One line of key=value pairs goes to stdout.  Exit status 0, or 2 when the
  * instrument itself failed (refused handshakes, echoes that differ, lost
@@ -211,6 +215,8 @@ main(int argc, char **argv)
 {
     int                  i, n, opt, timeout;
     long                 cpu0, cpu1, user0, user1, rss0, rss1, rss2, hz;
+    long                 rss_half;
+    unsigned             half, limit_next;
     double               secs, t_phase_s;
     uint64_t             now, t_phase, t0, t1, limit;
     unsigned             u;
@@ -379,7 +385,11 @@ main(int argc, char **argv)
     }
 
     rss0 = opt_idle && opt_pid ? load_rss_kib(opt_pid) : 0;
-    rss1 = rss2 = 0;
+    rss1 = rss2 = rss_half = 0;
+
+    /* idle mode: the first half is opened alone, then RSS is read */
+    half = opt_idle ? opt_conns / 2 : 0;
+    limit_next = half ? half : opt_conns;
     cpu0 = cpu1 = user0 = user1 = 0;
     t0 = t1 = 0;
 
@@ -388,7 +398,7 @@ main(int argc, char **argv)
     t_phase = ws_now_ns();
     limit = 60;
 
-    while (load_next < opt_conns && load_connecting < opt_max_connecting) {
+    while (load_next < limit_next && load_connecting < opt_max_connecting) {
         load_connect(&load_conns[load_next++]);
     }
 
@@ -414,7 +424,14 @@ main(int argc, char **argv)
             load_drive(c);
         }
 
-        while (load_phase == P_ESTABLISH && load_next < opt_conns
+        if (load_phase == P_ESTABLISH && half && limit_next == half
+            && load_open >= half)
+        {
+            rss_half = opt_pid ? load_rss_kib(opt_pid) : 0;
+            limit_next = opt_conns;
+        }
+
+        while (load_phase == P_ESTABLISH && load_next < limit_next
                && load_connecting < opt_max_connecting)
         {
             load_connect(&load_conns[load_next++]);
@@ -537,12 +554,15 @@ main(int argc, char **argv)
     if (opt_idle) {
         printf("idle label=%s conns=%u size=%zu payload=%s "
                "rss_before_kib=%ld rss_idle_kib=%ld rss_echoed_kib=%ld "
-               "idle_kib_per_conn=%.2f echoed_kib_per_conn=%.2f lost=%lu "
+               "idle_kib_per_conn=%.2f echoed_kib_per_conn=%.2f "
+               "rss_half_kib=%ld second_half_kib_per_conn=%.2f lost=%lu "
                "unclean=%lu\n",
                opt_label, opt_conns, opt_size, opt_json ? "json" : "text",
                rss0, rss1, rss2,
                (double) (rss1 - rss0) / opt_conns,
                (double) (rss2 - rss0) / opt_conns,
+               rss_half,
+               (double) (rss1 - rss_half) / (opt_conns - half),
                load_lost, load_unclean);
 
     } else {

@@ -54,7 +54,6 @@ typedef struct {
 
 struct ngx_http_ws_guard_msg_s {
     ngx_ws_guard_schema_state_t  *json;      /* while a message is open */
-    ngx_ws_guard_schema_conf_t    conf;
     ngx_http_ws_guard_spare_t   **spare;
     u_char                       *text;      /* deny patterns: the message */
     size_t                        text_len;
@@ -65,8 +64,11 @@ struct ngx_http_ws_guard_msg_s {
     unsigned                      failed:1;
     unsigned                      validate:1; /* schema or scope rules */
 
-    /* the state's reason, kept when the state goes back */
-    char                          reason[NGX_WS_GUARD_SCHEMA_REASON_MAX + 1];
+    /*
+     * the state's reason, kept when the state goes back: from the pool at
+     * the first invalid message (an idle connection holds no room for it)
+     */
+    char                         *reason;
 };
 
 
@@ -80,7 +82,7 @@ static void ngx_http_ws_guard_message_release(ngx_http_ws_guard_msg_t *m);
 static void ngx_http_ws_guard_message_fail(ngx_http_ws_guard_msg_t *m,
     ngx_http_ws_guard_verdict_t *v, ngx_uint_t code, const char *reason,
     const char *kind);
-static void ngx_http_ws_guard_message_invalid(ngx_http_ws_guard_msg_t *m,
+static void ngx_http_ws_guard_message_invalid(ngx_http_ws_guard_side_t *s,
     ngx_http_ws_guard_verdict_t *v);
 static void ngx_http_ws_guard_spare_cleanup(void *data);
 static void ngx_http_ws_guard_message_cleanup(void *data);
@@ -145,12 +147,6 @@ ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
         || (s->client && (scopes || !wlcf->message.scope_default)))
     {
         m->validate = 1;
-        m->conf.schema = wlcf->message.schema[dir];
-        m->conf.rules = scopes ? scopes->compiled : NULL;
-        m->conf.max_depth = wlcf->message.json_max_depth;
-
-        /* the frame parser (or the inflater's check) has seen the text */
-        m->conf.utf8_checked = wlcf->utf8 ? 1 : 0;
         m->spare = (ngx_http_ws_guard_spare_t **) &wlcf->message.spare[dir];
 
         cln = ngx_pool_cleanup_add(s->wc->pool, 0);
@@ -203,7 +199,7 @@ ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s, u_char *p,
     if (m->json && ngx_ws_guard_schema_feed(m->json, p, len)
                    == NGX_WS_GUARD_ERROR)
     {
-        ngx_http_ws_guard_message_invalid(m, v);
+        ngx_http_ws_guard_message_invalid(s, v);
         return NGX_ERROR;
     }
 
@@ -289,7 +285,7 @@ ngx_http_ws_guard_message_end(ngx_http_ws_guard_side_t *s,
 
     if (m->json) {
         if (ngx_ws_guard_schema_finish(m->json) == NGX_WS_GUARD_ERROR) {
-            ngx_http_ws_guard_message_invalid(m, v);
+            ngx_http_ws_guard_message_invalid(s, v);
             rc = NGX_ERROR;
             goto done;
         }
@@ -485,9 +481,12 @@ static ngx_int_t
 ngx_http_ws_guard_message_state(ngx_http_ws_guard_side_t *s)
 {
     char                        err[NGX_MAX_ERROR_STR];
-    ngx_pool_cleanup_t         *cln;
-    ngx_http_ws_guard_msg_t    *m;
-    ngx_http_ws_guard_spare_t  *spare;
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_ws_guard_msg_t       *m;
+    ngx_http_ws_guard_spare_t     *spare;
+    ngx_http_ws_guard_scopes_t    *scopes;
+    ngx_ws_guard_schema_conf_t     conf;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
 
     m = s->msg;
     spare = *m->spare;
@@ -515,7 +514,24 @@ ngx_http_ws_guard_message_state(ngx_http_ws_guard_side_t *s)
         *m->spare = spare;
     }
 
-    m->json = ngx_ws_guard_schema_state_create(&m->conf, err, sizeof(err));
+    /* the state copies what it needs of the configuration */
+
+    wlcf = ngx_http_get_module_loc_conf(s->wc->request,
+                                        ngx_http_ws_guard_module);
+
+    scopes = (m->client && wlcf->message.scopes)
+             ? wlcf->message.scopes->elts : NULL;
+
+    ngx_memzero(&conf, sizeof(ngx_ws_guard_schema_conf_t));
+
+    conf.schema = wlcf->message.schema[m->client ? 0 : 1];
+    conf.rules = scopes ? scopes->compiled : NULL;
+    conf.max_depth = wlcf->message.json_max_depth;
+
+    /* the frame parser (or the inflater's check) has seen the text */
+    conf.utf8_checked = wlcf->utf8 ? 1 : 0;
+
+    m->json = ngx_ws_guard_schema_state_create(&conf, err, sizeof(err));
     if (m->json == NULL) {
         ngx_log_error(NGX_LOG_ERR, s->c->log, 0,
                       "ws_guard: message validator not created: %s", err);
@@ -547,18 +563,35 @@ ngx_http_ws_guard_message_fail(ngx_http_ws_guard_msg_t *m,
  */
 
 static void
-ngx_http_ws_guard_message_invalid(ngx_http_ws_guard_msg_t *m,
+ngx_http_ws_guard_message_invalid(ngx_http_ws_guard_side_t *s,
     ngx_http_ws_guard_verdict_t *v)
 {
-    ngx_uint_t  code;
+    ngx_uint_t                code;
+    const char               *reason;
+    ngx_http_ws_guard_msg_t  *m;
+
+    m = s->msg;
 
     code = ngx_ws_guard_schema_close_code(m->json);
+    reason = ngx_ws_guard_schema_reason(m->json);
 
-    (void) ngx_cpystrn((u_char *) m->reason,
-                       (u_char *) ngx_ws_guard_schema_reason(m->json),
-                       sizeof(m->reason));
+    if (m->reason == NULL) {
+        m->reason = ngx_pnalloc(s->wc->pool,
+                                NGX_WS_GUARD_SCHEMA_REASON_MAX + 1);
+    }
 
-    ngx_http_ws_guard_message_fail(m, v, code, m->reason,
+    if (m->reason != NULL) {
+        (void) ngx_cpystrn((u_char *) m->reason, (u_char *) reason,
+                           NGX_WS_GUARD_SCHEMA_REASON_MAX + 1);
+        reason = m->reason;
+
+    } else {
+        /* the reason is not kept: a fixed one of the same kind */
+        reason = (code == NGX_WS_GUARD_CLOSE_INVALID_DATA)
+                 ? "invalid JSON" : "schema violation";
+    }
+
+    ngx_http_ws_guard_message_fail(m, v, code, reason,
                                    (code == NGX_WS_GUARD_CLOSE_INVALID_DATA)
                                    ? "json" : "schema");
 }

@@ -169,26 +169,50 @@ struct ngx_ws_guard_jwt_s {
     ngx_ws_guard_jwt_json_t     *aud;
     ngx_ws_guard_jwt_json_t     *scope;
     ngx_ws_guard_jwt_json_t     *scp;
+
+    /*
+     * once compacted (ngx_ws_guard_jwt_compact()), the trees and the
+     * pointers above are gone: the header's entries are flat up to
+     * flat_payload, the payload's from there up to flat_end, and the
+     * entries of iss, aud, scope and scp are pointed at (NULL: none)
+     */
+    u_char                      *flat;
+    u_char                      *flat_payload;
+    u_char                      *flat_end;
+    u_char                      *flat_iss;
+    u_char                      *flat_aud;
+    u_char                      *flat_scope;
+    u_char                      *flat_scp;
 };
 
 
-/* a compaction under way: where the copy goes, the nodes to remap */
+/* an entry of a compacted token, decoded */
 typedef struct {
-    u_char                      *p;
-    ngx_ws_guard_jwt_t          *jwt;
-    ngx_ws_guard_jwt_json_t     *iss;
-    ngx_ws_guard_jwt_json_t     *aud;
-    ngx_ws_guard_jwt_json_t     *scope;
-    ngx_ws_guard_jwt_json_t     *scp;
-} ngx_ws_guard_jwt_copy_t;
+    unsigned                     type;
+    unsigned                     strings;
+    ngx_ws_guard_jwt_str_t       name;
+    ngx_ws_guard_jwt_str_t       value;
+    size_t                       nelts;
+    const u_char                *elts;
+} ngx_ws_guard_jwt_entry_t;
 
 
 static void *ngx_ws_guard_jwt_alloc(ngx_ws_guard_jwt_arena_t *arena,
     size_t size);
-static size_t ngx_ws_guard_jwt_json_size(const ngx_ws_guard_jwt_json_t *n);
-static ngx_ws_guard_jwt_json_t *ngx_ws_guard_jwt_json_copy(
-    const ngx_ws_guard_jwt_json_t *n, ngx_ws_guard_jwt_copy_t *cp,
-    ngx_ws_guard_jwt_json_t **last);
+static size_t ngx_ws_guard_jwt_flat_size(const ngx_ws_guard_jwt_t *jwt,
+    const ngx_ws_guard_jwt_json_t *obj);
+static int ngx_ws_guard_jwt_answers(unsigned type, unsigned strings);
+static int ngx_ws_guard_jwt_elements(const ngx_ws_guard_jwt_t *jwt,
+    const ngx_ws_guard_jwt_json_t *m);
+static u_char *ngx_ws_guard_jwt_put16(u_char *p, size_t n);
+static u_char *ngx_ws_guard_jwt_flat_copy(ngx_ws_guard_jwt_t *jwt,
+    const ngx_ws_guard_jwt_json_t *obj, u_char *p);
+static const u_char *ngx_ws_guard_jwt_entry(const u_char *p,
+    ngx_ws_guard_jwt_entry_t *e);
+static int ngx_ws_guard_jwt_flat_value(const u_char *p, const u_char *end,
+    const u_char *name, size_t len, ngx_ws_guard_jwt_str_t *value);
+static int ngx_ws_guard_jwt_names(const ngx_ws_guard_jwt_json_t *m,
+    const u_char *entry, const ngx_ws_guard_jwt_str_t *s, int words);
 static void *ngx_ws_guard_jwt_calloc(ngx_ws_guard_jwt_arena_t *arena,
     size_t size);
 static void ngx_ws_guard_jwt_arena_free(ngx_ws_guard_jwt_arena_t *arena);
@@ -896,7 +920,6 @@ ngx_ws_guard_jwt_check(const ngx_ws_guard_jwt_t *jwt,
     size_t                          i;
     int64_t                         now, leeway, lifetime;
     const ngx_ws_guard_jwt_str_t   *s;
-    const ngx_ws_guard_jwt_json_t  *e;
 
     /* clamped so that no sum below can overflow */
 
@@ -927,10 +950,8 @@ ngx_ws_guard_jwt_check(const ngx_ws_guard_jwt_t *jwt,
 
     if (policy->nissuers) {
         for (i = 0; i < policy->nissuers; i++) {
-            s = &policy->issuers[i];
-
-            if (jwt->iss != NULL
-                && ngx_ws_guard_jwt_str_eq(&jwt->iss->value, s->data, s->len))
+            if (ngx_ws_guard_jwt_names(jwt->iss, jwt->flat_iss,
+                                       &policy->issuers[i], 0))
             {
                 break;
             }
@@ -943,31 +964,15 @@ ngx_ws_guard_jwt_check(const ngx_ws_guard_jwt_t *jwt,
     }
 
     if (policy->naudiences) {
-        for (i = 0; i < policy->naudiences && jwt->aud != NULL; i++) {
-            s = &policy->audiences[i];
-
-            if (jwt->aud->type == NGX_WS_GUARD_JWT_STRING) {
-                if (ngx_ws_guard_jwt_str_eq(&jwt->aud->value, s->data,
-                                            s->len))
-                {
-                    break;
-                }
-
-                continue;
-            }
-
-            for (e = jwt->aud->child; e; e = e->next) {
-                if (ngx_ws_guard_jwt_str_eq(&e->value, s->data, s->len)) {
-                    break;
-                }
-            }
-
-            if (e != NULL) {
+        for (i = 0; i < policy->naudiences; i++) {
+            if (ngx_ws_guard_jwt_names(jwt->aud, jwt->flat_aud,
+                                       &policy->audiences[i], 0))
+            {
                 break;
             }
         }
 
-        if (jwt->aud == NULL || i == policy->naudiences) {
+        if (i == policy->naudiences) {
             ngx_ws_guard_jwt_error(err, err_size, "wrong audience");
             return NGX_WS_GUARD_ERROR;
         }
@@ -1006,29 +1011,8 @@ static int
 ngx_ws_guard_jwt_has_scope(const ngx_ws_guard_jwt_t *jwt,
     const ngx_ws_guard_jwt_str_t *scope)
 {
-    const ngx_ws_guard_jwt_json_t  *e;
-
-    if (jwt->scope != NULL
-        && ngx_ws_guard_jwt_has_word(&jwt->scope->value, scope))
-    {
-        return 1;
-    }
-
-    if (jwt->scp == NULL) {
-        return 0;
-    }
-
-    if (jwt->scp->type == NGX_WS_GUARD_JWT_STRING) {
-        return ngx_ws_guard_jwt_has_word(&jwt->scp->value, scope);
-    }
-
-    for (e = jwt->scp->child; e; e = e->next) {
-        if (ngx_ws_guard_jwt_str_eq(&e->value, scope->data, scope->len)) {
-            return 1;
-        }
-    }
-
-    return 0;
+    return ngx_ws_guard_jwt_names(jwt->scope, jwt->flat_scope, scope, 1)
+           || ngx_ws_guard_jwt_names(jwt->scp, jwt->flat_scp, scope, 1);
 }
 
 
@@ -1092,6 +1076,11 @@ int
 ngx_ws_guard_jwt_claim(const ngx_ws_guard_jwt_t *jwt, const u_char *name,
     size_t len, ngx_ws_guard_jwt_str_t *value)
 {
+    if (jwt->flat != NULL) {
+        return ngx_ws_guard_jwt_flat_value(jwt->flat_payload, jwt->flat_end,
+                                           name, len, value);
+    }
+
     return ngx_ws_guard_jwt_json_value(jwt->payload, name, len, value);
 }
 
@@ -1100,6 +1089,11 @@ int
 ngx_ws_guard_jwt_header(const ngx_ws_guard_jwt_t *jwt, const u_char *name,
     size_t len, ngx_ws_guard_jwt_str_t *value)
 {
+    if (jwt->flat != NULL) {
+        return ngx_ws_guard_jwt_flat_value(jwt->flat, jwt->flat_payload,
+                                           name, len, value);
+    }
+
     return ngx_ws_guard_jwt_json_value(jwt->header, name, len, value);
 }
 
@@ -1111,26 +1105,7 @@ ngx_ws_guard_jwt_json_value(const ngx_ws_guard_jwt_json_t *obj,
     const ngx_ws_guard_jwt_json_t  *m;
 
     m = ngx_ws_guard_jwt_json_get(obj, name, len);
-    if (m == NULL) {
-        return NGX_WS_GUARD_DECLINED;
-    }
-
-    switch (m->type) {
-
-    case NGX_WS_GUARD_JWT_STRING:
-    case NGX_WS_GUARD_JWT_NUMBER:
-    case NGX_WS_GUARD_JWT_TRUE:
-    case NGX_WS_GUARD_JWT_FALSE:
-        break;
-
-    case NGX_WS_GUARD_JWT_ARRAY:
-        if (m->strings) {
-            break;
-        }
-
-        return NGX_WS_GUARD_DECLINED;
-
-    default:
+    if (m == NULL || !ngx_ws_guard_jwt_answers(m->type, m->strings)) {
         return NGX_WS_GUARD_DECLINED;
     }
 
@@ -1763,134 +1738,390 @@ ngx_ws_guard_jwt_calloc(ngx_ws_guard_jwt_arena_t *arena, size_t size)
 }
 
 
-/* compaction: the trees of a token copied into one block */
+/*
+ * Compaction: what a token answers once verified, in one block of the size
+ * it takes.  Each top-level member of the header, then of the payload,
+ * becomes an entry, in order (so the first of two members with one name
+ * still answers):
+ *
+ *   type, strings (1 byte each), name length, value length, element count
+ *   (2 bytes each, little-endian), the name, the value, then for the
+ *   member that is the token's aud or scp and an array, each element as a
+ *   length (2 bytes) and its bytes.
+ *
+ * A value that no accessor returns (null, an object, an array with a
+ * non-string element) is kept empty.  Lengths fit in 2 bytes: a token is
+ * at most NGX_WS_GUARD_JWT_MAX_TOKEN bytes.  About 8 bytes a member
+ * besides its text, where the tree takes 64.
+ */
 
-#define ngx_ws_guard_jwt_align8(p)                                           \
-    (u_char *) (((uintptr_t) (p) + 7) & ~(uintptr_t) 7)
+#define NGX_WS_GUARD_JWT_ENTRY       8
+#define NGX_WS_GUARD_JWT_FLAT_STACK  2048
 
-
-int
-ngx_ws_guard_jwt_compact(ngx_ws_guard_jwt_t *jwt)
-{
-    size_t                     size;
-    ngx_ws_guard_jwt_json_t   *header, *payload, *last;
-    ngx_ws_guard_jwt_chunk_t  *c;
-    ngx_ws_guard_jwt_copy_t    cp;
-
-    size = ngx_ws_guard_jwt_json_size(jwt->header)
-           + ngx_ws_guard_jwt_json_size(jwt->payload);
-
-    c = malloc(sizeof(ngx_ws_guard_jwt_chunk_t) + size + 8);
-    if (c == NULL) {
-        return NGX_WS_GUARD_ERROR;
-    }
-
-    c->next = NULL;
-    c->size = size + 8;
-
-    memset(&cp, 0, sizeof(ngx_ws_guard_jwt_copy_t));
-    cp.p = c->data;
-    cp.jwt = jwt;
-
-    header = ngx_ws_guard_jwt_json_copy(jwt->header, &cp, &last);
-    payload = ngx_ws_guard_jwt_json_copy(jwt->payload, &cp, &last);
-
-    c->used = cp.p - c->data;
-
-    ngx_ws_guard_jwt_arena_free(&jwt->arena);
-    jwt->arena.head = c;
-
-    jwt->header = header;
-    jwt->payload = payload;
-    jwt->iss = cp.iss;
-    jwt->aud = cp.aud;
-    jwt->scope = cp.scope;
-    jwt->scp = cp.scp;
-
-    return NGX_WS_GUARD_OK;
-}
-
-
-/* bytes a copy of n, its siblings and their subtrees takes */
 
 static size_t
-ngx_ws_guard_jwt_json_size(const ngx_ws_guard_jwt_json_t *n)
+ngx_ws_guard_jwt_flat_size(const ngx_ws_guard_jwt_t *jwt,
+    const ngx_ws_guard_jwt_json_t *obj)
 {
-    size_t  size;
+    size_t                          size;
+    const ngx_ws_guard_jwt_json_t  *m, *e;
 
-    for (size = 0; n; n = n->next) {
-        size += 8 + sizeof(ngx_ws_guard_jwt_json_t) + n->name.len
-                + n->value.len + ngx_ws_guard_jwt_json_size(n->child);
+    if (obj == NULL || obj->type != NGX_WS_GUARD_JWT_OBJECT) {
+        return 0;
+    }
+
+    size = 0;
+
+    for (m = obj->child; m; m = m->next) {
+        size += NGX_WS_GUARD_JWT_ENTRY + m->name.len;
+
+        if (ngx_ws_guard_jwt_answers(m->type, m->strings)) {
+            size += m->value.len;
+        }
+
+        if (ngx_ws_guard_jwt_elements(jwt, m)) {
+            for (e = m->child; e; e = e->next) {
+                size += 2 + e->value.len;
+            }
+        }
     }
 
     return size;
 }
 
 
-/* copies n and its siblings; *last: the copy of the last one */
+/* whether the accessors return the member's value */
 
-static ngx_ws_guard_jwt_json_t *
-ngx_ws_guard_jwt_json_copy(const ngx_ws_guard_jwt_json_t *n,
-    ngx_ws_guard_jwt_copy_t *cp, ngx_ws_guard_jwt_json_t **last)
+static int
+ngx_ws_guard_jwt_answers(unsigned type, unsigned strings)
 {
-    ngx_ws_guard_jwt_json_t  *first, *prev, *m, *child_last;
+    switch (type) {
 
-    first = NULL;
-    prev = NULL;
-    *last = NULL;
+    case NGX_WS_GUARD_JWT_STRING:
+    case NGX_WS_GUARD_JWT_NUMBER:
+    case NGX_WS_GUARD_JWT_TRUE:
+    case NGX_WS_GUARD_JWT_FALSE:
+        return 1;
 
-    for ( /* void */ ; n; n = n->next) {
-        cp->p = ngx_ws_guard_jwt_align8(cp->p);
-        m = (ngx_ws_guard_jwt_json_t *) cp->p;
-        cp->p += sizeof(ngx_ws_guard_jwt_json_t);
+    case NGX_WS_GUARD_JWT_ARRAY:
+        return strings;
 
-        *m = *n;
-        m->next = NULL;
+    default:
+        return 0;
+    }
+}
 
-        if (n->name.data) {
-            m->name.data = cp->p;
-            memcpy(cp->p, n->name.data, n->name.len);
-            cp->p += n->name.len;
-        }
 
-        if (n->value.data) {
-            m->value.data = cp->p;
-            memcpy(cp->p, n->value.data, n->value.len);
-            cp->p += n->value.len;
-        }
+/* whether check() reads the member's elements: an aud or scp array */
 
-        m->child = ngx_ws_guard_jwt_json_copy(n->child, cp, &child_last);
-        m->last = child_last;
+static int
+ngx_ws_guard_jwt_elements(const ngx_ws_guard_jwt_t *jwt,
+    const ngx_ws_guard_jwt_json_t *m)
+{
+    return (m == jwt->aud || m == jwt->scp)
+           && m->type == NGX_WS_GUARD_JWT_ARRAY;
+}
 
-        if (n == cp->jwt->iss) {
-            cp->iss = m;
-        }
 
-        if (n == cp->jwt->aud) {
-            cp->aud = m;
-        }
+static u_char *
+ngx_ws_guard_jwt_put16(u_char *p, size_t n)
+{
+    *p++ = (u_char) (n & 0xff);
+    *p++ = (u_char) (n >> 8);
 
-        if (n == cp->jwt->scope) {
-            cp->scope = m;
-        }
+    return p;
+}
 
-        if (n == cp->jwt->scp) {
-            cp->scp = m;
-        }
 
-        if (prev) {
-            prev->next = m;
+static u_char *
+ngx_ws_guard_jwt_flat_copy(ngx_ws_guard_jwt_t *jwt,
+    const ngx_ws_guard_jwt_json_t *obj, u_char *p)
+{
+    size_t                          n, vlen;
+    const ngx_ws_guard_jwt_json_t  *m, *e;
 
-        } else {
-            first = m;
-        }
-
-        prev = m;
+    if (obj == NULL || obj->type != NGX_WS_GUARD_JWT_OBJECT) {
+        return p;
     }
 
-    *last = prev;
+    for (m = obj->child; m; m = m->next) {
 
-    return first;
+        if (m == jwt->iss) {
+            jwt->flat_iss = p;
+
+        } else if (m == jwt->aud) {
+            jwt->flat_aud = p;
+
+        } else if (m == jwt->scope) {
+            jwt->flat_scope = p;
+
+        } else if (m == jwt->scp) {
+            jwt->flat_scp = p;
+        }
+
+        n = 0;
+
+        if (ngx_ws_guard_jwt_elements(jwt, m)) {
+            for (e = m->child; e; e = e->next) {
+                n++;
+            }
+        }
+
+        vlen = ngx_ws_guard_jwt_answers(m->type, m->strings) ? m->value.len
+                                                              : 0;
+
+        *p++ = (u_char) m->type;
+        *p++ = (u_char) m->strings;
+        p = ngx_ws_guard_jwt_put16(p, m->name.len);
+        p = ngx_ws_guard_jwt_put16(p, vlen);
+        p = ngx_ws_guard_jwt_put16(p, n);
+
+        if (m->name.len) {
+            memcpy(p, m->name.data, m->name.len);
+            p += m->name.len;
+        }
+
+        if (vlen) {
+            memcpy(p, m->value.data, vlen);
+            p += vlen;
+        }
+
+        if (n == 0) {
+            continue;
+        }
+
+        for (e = m->child; e; e = e->next) {
+            p = ngx_ws_guard_jwt_put16(p, e->value.len);
+
+            if (e->value.len) {
+                memcpy(p, e->value.data, e->value.len);
+                p += e->value.len;
+            }
+        }
+    }
+
+    return p;
+}
+
+
+/* the entry at p; returns where the next one begins */
+
+static const u_char *
+ngx_ws_guard_jwt_entry(const u_char *p, ngx_ws_guard_jwt_entry_t *e)
+{
+    size_t  i;
+
+    e->type = p[0];
+    e->strings = p[1];
+    e->name.len = p[2] | (size_t) p[3] << 8;
+    e->value.len = p[4] | (size_t) p[5] << 8;
+    e->nelts = p[6] | (size_t) p[7] << 8;
+
+    p += NGX_WS_GUARD_JWT_ENTRY;
+
+    e->name.data = (u_char *) p;
+    p += e->name.len;
+
+    e->value.data = (u_char *) p;
+    p += e->value.len;
+
+    e->elts = p;
+
+    for (i = 0; i < e->nelts; i++) {
+        p += 2 + (p[0] | (size_t) p[1] << 8);
+    }
+
+    return p;
+}
+
+
+static int
+ngx_ws_guard_jwt_flat_value(const u_char *p, const u_char *end,
+    const u_char *name, size_t len, ngx_ws_guard_jwt_str_t *value)
+{
+    ngx_ws_guard_jwt_entry_t  e;
+
+    while (p < end) {
+        p = ngx_ws_guard_jwt_entry(p, &e);
+
+        if (!ngx_ws_guard_jwt_str_eq(&e.name, name, len)) {
+            continue;
+        }
+
+        if (!ngx_ws_guard_jwt_answers(e.type, e.strings)) {
+            return NGX_WS_GUARD_DECLINED;
+        }
+
+        *value = e.value;
+
+        return NGX_WS_GUARD_OK;
+    }
+
+    return NGX_WS_GUARD_DECLINED;
+}
+
+
+/*
+ * Whether the claim m (a tree) or entry (compacted) names s: a string
+ * claim equal to it, or with words set holding it among its
+ * space-separated words; an array with an element equal to it.  Neither
+ * given: no.
+ */
+
+static int
+ngx_ws_guard_jwt_names(const ngx_ws_guard_jwt_json_t *m,
+    const u_char *entry, const ngx_ws_guard_jwt_str_t *s, int words)
+{
+    size_t                          i, len;
+    const u_char                   *p;
+    ngx_ws_guard_jwt_str_t          v;
+    ngx_ws_guard_jwt_entry_t        e;
+    const ngx_ws_guard_jwt_json_t  *c;
+
+    if (entry != NULL) {
+        (void) ngx_ws_guard_jwt_entry(entry, &e);
+
+        if (e.type == NGX_WS_GUARD_JWT_STRING) {
+            return words ? ngx_ws_guard_jwt_has_word(&e.value, s)
+                         : ngx_ws_guard_jwt_str_eq(&e.value, s->data, s->len);
+        }
+
+        p = e.elts;
+
+        for (i = 0; i < e.nelts; i++) {
+            len = p[0] | (size_t) p[1] << 8;
+            v.data = (u_char *) p + 2;
+            v.len = len;
+            p += 2 + len;
+
+            if (ngx_ws_guard_jwt_str_eq(&v, s->data, s->len)) {
+                return 1;
+            }
+        }
+
+        return 0;
+    }
+
+    if (m == NULL) {
+        return 0;
+    }
+
+    if (m->type == NGX_WS_GUARD_JWT_STRING) {
+        return words ? ngx_ws_guard_jwt_has_word(&m->value, s)
+                     : ngx_ws_guard_jwt_str_eq(&m->value, s->data, s->len);
+    }
+
+    for (c = m->child; c; c = c->next) {
+        if (ngx_ws_guard_jwt_str_eq(&c->value, s->data, s->len)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+size_t
+ngx_ws_guard_jwt_size(const ngx_ws_guard_jwt_t *jwt)
+{
+    size_t                     size;
+    ngx_ws_guard_jwt_chunk_t  *c;
+
+    size = sizeof(ngx_ws_guard_jwt_t);
+
+    for (c = jwt->arena.head; c; c = c->next) {
+        size += sizeof(ngx_ws_guard_jwt_chunk_t) + c->size;
+    }
+
+    return size;
+}
+
+
+int
+ngx_ws_guard_jwt_compact(ngx_ws_guard_jwt_t *jwt)
+{
+    size_t                     size;
+    u_char                    *p, *base;
+    ngx_ws_guard_jwt_chunk_t  *c;
+    u_char                     tmp[NGX_WS_GUARD_JWT_FLAT_STACK];
+
+    if (jwt->flat != NULL) {
+        return NGX_WS_GUARD_OK;
+    }
+
+    size = ngx_ws_guard_jwt_flat_size(jwt, jwt->header)
+           + ngx_ws_guard_jwt_flat_size(jwt, jwt->payload);
+
+    /*
+     * Usually built on the stack and copied once the trees are freed, so
+     * that the block can take the place they leave rather than be left
+     * behind them in the heap.
+     */
+
+    c = NULL;
+    base = tmp;
+
+    if (size > sizeof(tmp)) {
+        c = malloc(sizeof(ngx_ws_guard_jwt_chunk_t) + size + 1);
+        if (c == NULL) {
+            return NGX_WS_GUARD_ERROR;
+        }
+
+        base = c->data;
+    }
+
+    jwt->flat = base;
+    p = ngx_ws_guard_jwt_flat_copy(jwt, jwt->header, base);
+    jwt->flat_payload = p;
+    jwt->flat_end = ngx_ws_guard_jwt_flat_copy(jwt, jwt->payload, p);
+
+    if (c == NULL) {
+        /* one byte at least: flat marks the token compacted */
+
+        c = malloc(sizeof(ngx_ws_guard_jwt_chunk_t) + size + 1);
+        if (c == NULL) {
+            jwt->flat = NULL;
+            jwt->flat_payload = NULL;
+            jwt->flat_end = NULL;
+            jwt->flat_iss = NULL;
+            jwt->flat_aud = NULL;
+            jwt->flat_scope = NULL;
+            jwt->flat_scp = NULL;
+            return NGX_WS_GUARD_ERROR;
+        }
+    }
+
+    ngx_ws_guard_jwt_arena_free(&jwt->arena);
+
+    c->next = NULL;
+    c->size = size + 1;
+    c->used = size;
+
+    jwt->arena.head = c;
+
+    if (base == tmp) {
+        memcpy(c->data, tmp, size);
+
+#define ngx_ws_guard_jwt_rebase(p)                                           \
+        (p) = (p) ? c->data + ((p) - tmp) : NULL
+
+        ngx_ws_guard_jwt_rebase(jwt->flat);
+        ngx_ws_guard_jwt_rebase(jwt->flat_payload);
+        ngx_ws_guard_jwt_rebase(jwt->flat_end);
+        ngx_ws_guard_jwt_rebase(jwt->flat_iss);
+        ngx_ws_guard_jwt_rebase(jwt->flat_aud);
+        ngx_ws_guard_jwt_rebase(jwt->flat_scope);
+        ngx_ws_guard_jwt_rebase(jwt->flat_scp);
+    }
+
+    jwt->header = NULL;
+    jwt->payload = NULL;
+    jwt->iss = NULL;
+    jwt->aud = NULL;
+    jwt->scope = NULL;
+    jwt->scp = NULL;
+
+    return NGX_WS_GUARD_OK;
 }
 
 

@@ -206,14 +206,19 @@ int ngx_ws_guard_jwt_verify(const u_char *token, size_t len,
 void ngx_ws_guard_jwt_free(ngx_ws_guard_jwt_t *jwt);
 
 /*
- * Keeps only what a verified token is asked for afterwards (its header
- * and claims, as the accessors below return them) in one block of the size
- * they need, and frees the rest of what verify allocated (the decoded
+ * Keeps only what a verified token is asked for afterwards (what check()
+ * reads and the accessors below return) in one flat block of the size it
+ * needs, about 8 bytes a top-level member besides the member's text, and
+ * frees the rest of what verify allocated (the JSON trees, the decoded
  * parts, the slack of the 1 KiB chunks): for a token kept while a
- * connection is open.  NGX_WS_GUARD_ERROR if the block cannot be
- * allocated; the token is unchanged then, and still valid.
+ * connection is open.  Every answer stays the same.  A second call does
+ * nothing.  NGX_WS_GUARD_ERROR if the block cannot be allocated; the token
+ * is unchanged then, and still valid.
  */
 int ngx_ws_guard_jwt_compact(ngx_ws_guard_jwt_t *jwt);
+
+/* the bytes the token holds: its structure and every block it allocated */
+size_t ngx_ws_guard_jwt_size(const ngx_ws_guard_jwt_t *jwt);
 
 
 /*

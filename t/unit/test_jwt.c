@@ -86,6 +86,7 @@ static void test_iss_aud(ngx_ws_guard_jwt_keyset_t *jwks);
 static void test_scopes(ngx_ws_guard_jwt_keyset_t *jwks);
 static void test_lifetime(ngx_ws_guard_jwt_keyset_t *jwks);
 static void test_lookup(ngx_ws_guard_jwt_keyset_t *jwks);
+static void test_compact_size(ngx_ws_guard_jwt_keyset_t *jwks);
 static void test_bad_key_files(void);
 
 
@@ -137,6 +138,7 @@ main(void)
     test_lifetime(jwks);
     test_lookup(jwks);
     compact_tokens = 0;
+    test_compact_size(jwks);
     test_bad_key_files();
 
     ngx_ws_guard_jwt_keyset_free(jwks);
@@ -1249,4 +1251,45 @@ tamper(const char *name, int part, size_t pos)
     *p = (*p == 'A') ? 'B' : 'A';
 
     return buf;
+}
+
+
+/*
+ * What a compacted token holds: "hs256" has 3 header members and 12
+ * claims, 205 bytes of JSON.  Kept as the parser's trees it takes two
+ * 1 KiB chunks; flat, about 8 bytes a member besides the text.
+ */
+
+static void
+test_compact_size(ngx_ws_guard_jwt_keyset_t *jwks)
+{
+    size_t               before, after;
+    const char          *reason;
+    ngx_ws_guard_jwt_t  *jwt;
+
+    CHECK_EQ_INT(ngx_ws_guard_jwt_verify((u_char *) tok("hs256"),
+                                         strlen(tok("hs256")), jwks, ALL,
+                                         &jwt, &reason),
+                 NGX_WS_GUARD_OK);
+    if (jwt == NULL) {
+        return;
+    }
+
+    before = ngx_ws_guard_jwt_size(jwt);
+
+    CHECK_EQ_INT(ngx_ws_guard_jwt_compact(jwt), NGX_WS_GUARD_OK);
+
+    after = ngx_ws_guard_jwt_size(jwt);
+
+    printf("unit-jwt: token \"hs256\" holds %zu bytes, %zu compacted\n",
+           before, after);
+
+    CHECK(before >= 2048);
+    CHECK(after <= 512);
+
+    /* a second compaction changes nothing */
+    CHECK_EQ_INT(ngx_ws_guard_jwt_compact(jwt), NGX_WS_GUARD_OK);
+    CHECK_EQ_INT(ngx_ws_guard_jwt_size(jwt), after);
+
+    ngx_ws_guard_jwt_free(jwt);
 }
