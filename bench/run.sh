@@ -331,7 +331,11 @@ if [ -n "${SYSCALLS:-}" ]; then
             $3 ~ /:/ { split($3, e, ":"); k = e[2]; sub(/sys_enter_/, "", k);
                        v[k] = $1 }
             END { m = rate * secs; printf "syscalls label=%s msgs=%.0f", n, m;
-                  for (k in v) printf " %s=%.3f", k, v[k] / m; print "" }' \
+                  split("recvfrom read sendto writev write epoll_wait" \
+                        " sched_waking sched_switch", order, " ");
+                  for (i = 1; i <= 8; i++)
+                      printf " %s=%.3f", order[i], v[order[i]] / m;
+                  print "" }' \
             "$out/syscalls.$n" | tee -a "$out/syscalls.txt"
     done
     exit 0

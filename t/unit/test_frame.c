@@ -532,8 +532,14 @@ test_violations(int client)
 {
     size_t                      at, i;
     unsigned                    op;
-    unsigned char               big[200], cl[4];
+    unsigned char               big[200], cl[4], text[200];
     ngx_ws_guard_frame_conf_t   conf;
+
+    /* length, where the invalid byte is */
+    static const size_t  long_cases[][2] = {
+        { 64, 0 }, { 64, 31 }, { 64, 32 }, { 64, 63 }, { 100, 70 },
+        { 100, 96 }, { 100, 99 }, { 200, 127 }, { 200, 128 }, { 200, 199 }
+    };
 
     static const unsigned  bad_codes[] = {
         0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000,
@@ -723,6 +729,23 @@ test_violations(int client)
     put(&st, FIN|OP_PING, "p", 1);
     at = put(&st, FIN|OP_TEXT, "ok \xff", 4);
     expect_violation("text utf-8", &conf, &st, at, 1007, "invalid utf-8");
+
+    /*
+     * long ones: masked, they are unmasked 32 bytes at a time and judged
+     * ASCII by the OR of the unmasked bytes, which must see the bad byte
+     * wherever it is
+     */
+
+    for (i = 0; i < sizeof(long_cases) / sizeof(long_cases[0]); i++) {
+        memset(text, 'a', sizeof(text));
+        text[long_cases[i][1]] = 0xff;
+
+        stream_init(&st, client);
+        put(&st, FIN|OP_PING, "p", 1);
+        at = put(&st, FIN|OP_TEXT, text, long_cases[i][0]);
+        expect_violation("long text utf-8", &conf, &st, at, 1007,
+                         "invalid utf-8");
+    }
 
     stream_init(&st, client);
     put(&st, OP_TEXT, "ok \xe2\x82", 5);
@@ -1256,7 +1279,7 @@ test_unmask(void)
 {
     size_t          len, off, i;
     unsigned        bad;
-    unsigned char   src[80], dst[80], inplace[80];
+    unsigned char   src[240], dst[240], inplace[240];
 
     for (i = 0; i < sizeof(src); i++) {
         src[i] = (unsigned char) (i * 7 + 3);
@@ -1264,8 +1287,10 @@ test_unmask(void)
 
     bad = 0;
 
+    /* every length and phase through 200: the 64, 32, 8-byte loops, tail */
+
     for (off = 0; off < 8; off++) {
-        for (len = 0; len <= 70; len++) {
+        for (len = 0; len <= 200; len++) {
             memset(dst, 0xee, sizeof(dst));
             ngx_ws_guard_frame_unmask(dst, src + 1, len, test_key, off);
 
@@ -1426,6 +1451,13 @@ main(void)
     test_unmask();
     test_close_build();
     test_close_codes();
+
+    /* unmasking again with the portable code (AVX2 above, if the CPU has
+     * it): the level can only be lowered, so this comes last */
+    if (ngx_ws_guard_utf8_simd_level(-1) > 1) {
+        (void) ngx_ws_guard_utf8_simd_level(1);
+        test_unmask();
+    }
 
     return unit_done("frame");
 }
