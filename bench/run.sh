@@ -308,6 +308,11 @@ if [ -n "${SYSCALLS:-}" ]; then
     fi
     IFS=: read -r size conns depth <<< "${PROFILE_CELL:-1024:100:16}"
     psecs=${PROFILE_SECONDS:-3}
+    if [ "$psecs" -lt 2 ]; then
+        echo "bench: SYSCALLS needs PROFILE_SECONDS of 2 or more" \
+             "(the first second is not counted)" >&2
+        exit 1
+    fi
     events=syscalls:sys_enter_recvfrom,syscalls:sys_enter_read
     events=$events,syscalls:sys_enter_sendto,syscalls:sys_enter_writev
     events=$events,syscalls:sys_enter_write,syscalls:sys_enter_epoll_wait
@@ -322,11 +327,21 @@ if [ -n "${SYSCALLS:-}" ]; then
             > "$out/syscalls.load" &
         lp=$!
         sleep 1
-        perf stat -x, -e "$events" -p "${worker[$n]}" \
-            -- sleep "$((psecs - 1))" 2> "$out/syscalls.$n"
+        if ! perf stat -x, -e "$events" -p "${worker[$n]}" \
+                -- sleep "$((psecs - 1))" 2> "$out/syscalls.$n"
+        then
+            kill "$lp" 2>/dev/null || true
+            echo "bench: perf stat failed (tracepoints not allowed?):" >&2
+            cat "$out/syscalls.$n" >&2
+            exit 1
+        fi
         wait "$lp" || { echo "bench: ws_load failed against $n" >&2; exit 1; }
         # ws_load's rate over its whole run times the counted seconds
         rate=$(sed -n 's/.* rate=\([0-9.]*\).*/\1/p' "$out/syscalls.load")
+        if [ -z "$rate" ]; then
+            echo "bench: no rate from ws_load against $n" >&2
+            exit 1
+        fi
         awk -F, -v n="$n" -v rate="$rate" -v secs="$((psecs - 1))" '
             $3 ~ /:/ { split($3, e, ":"); k = e[2]; sub(/sys_enter_/, "", k);
                        v[k] = $1 }
@@ -396,8 +411,8 @@ for i in "${!names[@]}"; do
     check_worker "$n"
     line=$(run_load "$n" -m idle -c "$idle_conns" -s "$idle_size" -w 1)
     printf 'memory  %-14s %s\n' "$n" "$(echo "$line" | grep -o \
-        'idle_kib_per_conn=[^ ]*\|second_half_kib_per_conn=[^ ]*' \
-        | tr '\n' ' ')"
+        -e 'idle_kib_per_conn=[^ ]*' -e 'echoed_kib_per_conn=[^ ]*' \
+        -e 'second_half_kib_per_conn=[^ ]*' | tr '\n' ' ')"
 done
 
 # throughput, CPU, latency

@@ -30,8 +30,8 @@
  * flight drain, and every connection is closed with a close handshake.
  *
  * Idle mode (-m idle) measures memory instead: it reads VmRSS of -W PID,
- * opens half the connections, reads VmRSS, opens the other half, waits
- * WARMUP seconds, reads VmRSS again, echoes one message on every
+ * opens half the connections, waits WARMUP seconds, reads VmRSS, opens the
+ * other half, waits WARMUP seconds, reads VmRSS again, echoes one message on every
  * connection, reads it a third time, and closes.  Besides the growth per
  * connection from the start it reports that of the second half alone,
  * which leaves out what the worker takes once (code and tables paged in
@@ -217,6 +217,7 @@ main(int argc, char **argv)
     long                 cpu0, cpu1, user0, user1, rss0, rss1, rss2, hz;
     long                 rss_half;
     unsigned             half, limit_next;
+    uint64_t             t_half;
     double               secs, t_phase_s;
     uint64_t             now, t_phase, t0, t1, limit;
     unsigned             u;
@@ -387,9 +388,14 @@ main(int argc, char **argv)
     rss0 = opt_idle && opt_pid ? load_rss_kib(opt_pid) : 0;
     rss1 = rss2 = rss_half = 0;
 
-    /* idle mode: the first half is opened alone, then RSS is read */
-    half = opt_idle ? opt_conns / 2 : 0;
+    /*
+     * idle mode: the first half is opened alone and left idle for WARMUP
+     * seconds, as the whole will be, then RSS is read (with fewer than 2
+     * connections, no halves)
+     */
+    half = (opt_idle && opt_conns >= 2) ? opt_conns / 2 : 0;
     limit_next = half ? half : opt_conns;
+    t_half = 0;
     cpu0 = cpu1 = user0 = user1 = 0;
     t0 = t1 = 0;
 
@@ -427,8 +433,13 @@ main(int argc, char **argv)
         if (load_phase == P_ESTABLISH && half && limit_next == half
             && load_open >= half)
         {
-            rss_half = opt_pid ? load_rss_kib(opt_pid) : 0;
-            limit_next = opt_conns;
+            if (t_half == 0) {
+                t_half = ws_now_ns();
+
+            } else if ((ws_now_ns() - t_half) / 1e9 >= opt_warmup) {
+                rss_half = opt_pid ? load_rss_kib(opt_pid) : 0;
+                limit_next = opt_conns;
+            }
         }
 
         while (load_phase == P_ESTABLISH && load_next < limit_next
@@ -554,16 +565,18 @@ main(int argc, char **argv)
     if (opt_idle) {
         printf("idle label=%s conns=%u size=%zu payload=%s "
                "rss_before_kib=%ld rss_idle_kib=%ld rss_echoed_kib=%ld "
-               "idle_kib_per_conn=%.2f echoed_kib_per_conn=%.2f "
-               "rss_half_kib=%ld second_half_kib_per_conn=%.2f lost=%lu "
-               "unclean=%lu\n",
+               "idle_kib_per_conn=%.2f echoed_kib_per_conn=%.2f ",
                opt_label, opt_conns, opt_size, opt_json ? "json" : "text",
                rss0, rss1, rss2,
                (double) (rss1 - rss0) / opt_conns,
-               (double) (rss2 - rss0) / opt_conns,
-               rss_half,
-               (double) (rss1 - rss_half) / (opt_conns - half),
-               load_lost, load_unclean);
+               (double) (rss2 - rss0) / opt_conns);
+
+        if (half) {
+            printf("rss_half_kib=%ld second_half_kib_per_conn=%.2f ",
+                   rss_half, (double) (rss1 - rss_half) / (opt_conns - half));
+        }
+
+        printf("lost=%lu unclean=%lu\n", load_lost, load_unclean);
 
     } else {
         secs = (t1 - t0) / 1e9;
