@@ -47,6 +47,10 @@
 #                    PROFILE_CONFIG (default: the headline configuration) at
 #                    PROFILE_CELL (1024:100:16) for PROFILE_SECONDS (5); the
 #                    top PROFILE_TOP (30) entries of perf report
+#   PIN=1            nginx on CPU 0, the load generator and the echo backend
+#                    on CPU 1 (taskset): the kernel no longer places the
+#                    three processes anew from run to run (off by default:
+#                    the figures of docs/performance.md are without it)
 #   SYSCALLS=1       instead of the above: for each configuration, perf stat
 #                    counts the worker's recvfrom, read, sendto, writev,
 #                    write, epoll_wait, the wake-ups it causes
@@ -166,9 +170,24 @@ common_opts=("${payload_opt[@]}" -H "Authorization: Bearer $token")
 # stopping nginx and the echo backend on any exit; wait_file
 . "$top/bench/lib.sh"
 
+# PIN=1: which CPU runs what
+
+pin_nginx=()
+pin_peers=()
+
+if [ -n "${PIN:-}" ]; then
+    if ! command -v taskset >/dev/null 2>&1 || [ "$(nproc)" -lt 2 ]; then
+        echo "bench: PIN=1 needs taskset and 2 CPUs" >&2
+        exit 1
+    fi
+    pin_nginx=(taskset -c 0)
+    pin_peers=(taskset -c 1)
+fi
+
 # the echo backend
 
-"$bin/ws_echo" -P "$out/echo.port" 2> "$out/echo.log" &
+"${pin_peers[@]}" "$bin/ws_echo" -P "$out/echo.port" \
+    2> "$out/echo.log" &
 echo_pid=$!
 wait_file "$out/echo.port" || { echo "bench: ws_echo did not start" >&2; exit 1; }
 echo_port=$(cat "$out/echo.port")
@@ -230,8 +249,8 @@ for frag in "$config_dir"/*.conf; do
         exit 1
     fi
 
-    "$nginx" -p "$d" -c "$d/nginx.conf" -e "$d/error.log" \
-        -g 'daemon off;' 2> "$d/nginx.stderr" &
+    "${pin_nginx[@]}" "$nginx" -p "$d" -c "$d/nginx.conf" \
+        -e "$d/error.log" -g 'daemon off;' 2> "$d/nginx.stderr" &
     master=$!
     pids+=($master)
 
@@ -285,7 +304,8 @@ run_load() {
     local name=$1 line extra
     shift
     read -r -a extra <<< "${load_opts[$name]}"
-    if ! line=$("$bin/ws_load" -p "${port[$name]}" -W "${worker[$name]}" \
+    if ! line=$("${pin_peers[@]}" "$bin/ws_load" -p "${port[$name]}" \
+                -W "${worker[$name]}" \
                 -l "$name" "${common_opts[@]}" "${extra[@]}" "$@" \
                 2> "$out/ws_load.err"); then
         echo "bench: ws_load failed against $name: $*" >&2
@@ -321,7 +341,8 @@ if [ -n "${SYSCALLS:-}" ]; then
          "$conns connections, depth $depth, $psecs s each"
     for n in "${names[@]}"; do
         read -r -a extra <<< "${load_opts[$n]}"
-        "$bin/ws_load" -p "${port[$n]}" -W "${worker[$n]}" -l "$n" \
+        "${pin_peers[@]}" "$bin/ws_load" -p "${port[$n]}" \
+            -W "${worker[$n]}" -l "$n" \
             "${common_opts[@]}" "${extra[@]}" \
             -c "$conns" -s "$size" -d "$depth" -t "$psecs" -w 1 \
             > "$out/syscalls.load" &
@@ -374,7 +395,8 @@ if [ -n "${PROFILE:-}" ]; then
     echo "bench: profiling the worker of $n (pid ${worker[$n]}) at" \
          "$size B, $conns connections, depth $depth for $psecs s"
     read -r -a extra <<< "${load_opts[$n]}"
-    "$bin/ws_load" -p "${port[$n]}" -W "${worker[$n]}" -l "$n" \
+    "${pin_peers[@]}" "$bin/ws_load" -p "${port[$n]}" \
+        -W "${worker[$n]}" -l "$n" \
         "${common_opts[@]}" "${extra[@]}" \
         -c "$conns" -s "$size" -d "$depth" -t "$((psecs + 1))" -w 1 \
         > "$out/profile.load" &
