@@ -169,24 +169,20 @@ if (%idle) {
           " worker takes once (code paged in on first use, per-worker",
           " caches).\n";
 
-    if ($idle{$base} && $idle{$head}) {
-        printf "\nmemory: %s %.2f KiB per idle connection, %s %.2f KiB"
-               . " (+%.2f KiB guarded)\n",
-            $head, $idle{$head}{idle_kib_per_conn},
-            $base, $idle{$base}{idle_kib_per_conn},
-            $idle{$head}{idle_kib_per_conn}
-            - $idle{$base}{idle_kib_per_conn};
+    print "\n" if $idle{$base} && $idle{$head};
 
-        if (defined $idle{$head}{second_half_kib_per_conn}
-            && defined $idle{$base}{second_half_kib_per_conn})
-        {
-            printf "memory, second half alone: %s %.2f KiB, %s %.2f KiB"
-                   . " (+%.2f KiB guarded)\n",
-                $head, $idle{$head}{second_half_kib_per_conn},
-                $base, $idle{$base}{second_half_kib_per_conn},
-                $idle{$head}{second_half_kib_per_conn}
-                - $idle{$base}{second_half_kib_per_conn};
-        }
+    for my $k (['idle_kib_per_conn', 'memory', ' per idle connection'],
+               ['second_half_kib_per_conn', 'memory, second half alone',
+                ''])
+    {
+        my ($key, $what, $per) = @$k;
+        my ($h, $b) = ($idle{$head}, $idle{$base});
+
+        next unless $h && $b && defined $h->{$key} && defined $b->{$key};
+
+        printf "%s: %s %.2f KiB%s, %s %.2f KiB (+%.2f KiB guarded)\n",
+            $what, $head, $h->{$key}, $per, $base, $b->{$key},
+            $h->{$key} - $b->{$key};
     }
 
     print "\n";

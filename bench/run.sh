@@ -318,6 +318,18 @@ run_load() {
     echo "$line"
 }
 
+# ws_load in the background against configuration $1 at the cell in size,
+# conns and depth for $2 seconds, its line to file $3; its pid in lp
+
+start_load() {
+    local extra
+    read -r -a extra <<< "${load_opts[$1]}"
+    "${pin_peers[@]}" "$bin/ws_load" -p "${port[$1]}" -W "${worker[$1]}" \
+        -l "$1" "${common_opts[@]}" "${extra[@]}" \
+        -c "$conns" -s "$size" -d "$depth" -t "$2" -w 1 > "$3" &
+    lp=$!
+}
+
 # the system calls (SYSCALLS=1): per message, what the worker asks of the
 # kernel and how often it wakes another process, for each configuration
 
@@ -340,13 +352,7 @@ if [ -n "${SYSCALLS:-}" ]; then
     echo "bench: system calls of the worker per message at $size B," \
          "$conns connections, depth $depth, $psecs s each"
     for n in "${names[@]}"; do
-        read -r -a extra <<< "${load_opts[$n]}"
-        "${pin_peers[@]}" "$bin/ws_load" -p "${port[$n]}" \
-            -W "${worker[$n]}" -l "$n" \
-            "${common_opts[@]}" "${extra[@]}" \
-            -c "$conns" -s "$size" -d "$depth" -t "$psecs" -w 1 \
-            > "$out/syscalls.load" &
-        lp=$!
+        start_load "$n" "$psecs" "$out/syscalls.load"
         sleep 1
         if ! perf stat -x, -e "$events" -p "${worker[$n]}" \
                 -- sleep "$((psecs - 1))" 2> "$out/syscalls.$n"
@@ -394,13 +400,7 @@ if [ -n "${PROFILE:-}" ]; then
     psecs=${PROFILE_SECONDS:-5}
     echo "bench: profiling the worker of $n (pid ${worker[$n]}) at" \
          "$size B, $conns connections, depth $depth for $psecs s"
-    read -r -a extra <<< "${load_opts[$n]}"
-    "${pin_peers[@]}" "$bin/ws_load" -p "${port[$n]}" \
-        -W "${worker[$n]}" -l "$n" \
-        "${common_opts[@]}" "${extra[@]}" \
-        -c "$conns" -s "$size" -d "$depth" -t "$((psecs + 1))" -w 1 \
-        > "$out/profile.load" &
-    lp=$!
+    start_load "$n" "$((psecs + 1))" "$out/profile.load"
     sleep 1.5
     perf record -F 1999 -p "${worker[$n]}" -o "$out/perf.data" \
         -- sleep "$psecs" 2> "$out/perf.log"

@@ -10,7 +10,7 @@
 
 /*
  * Unmasking 32 bytes at a time with AVX2 where the CPU has it (the level
- * the UTF-8 validator chose, ngx_ws_guard_utf8_simd_level()): nginx's own
+ * the UTF-8 validator chose, ngx_ws_guard_utf8_simd): nginx's own
  * build flags target plain x86-64, where gcc makes 16-byte code of the
  * loop below, reducing its OR every 32 bytes.
  */
@@ -633,7 +633,11 @@ ngx_ws_guard_frame_xor(unsigned char *dst, const unsigned char *src,
 
 #if (NGX_WS_GUARD_FRAME_AVX2)
 
-    if (len >= 64 && ngx_ws_guard_utf8_simd_level(-1) == 2) {
+    if (len >= 64 && ngx_ws_guard_utf8_simd < 0) {
+        (void) ngx_ws_guard_utf8_simd_level(-1);
+    }
+
+    if (len >= 64 && ngx_ws_guard_utf8_simd == 2) {
         i = len & ~(size_t) 31;
 
         /* a multiple of 32 bytes: the key phase stays where it was */

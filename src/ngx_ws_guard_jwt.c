@@ -1755,8 +1755,7 @@ ngx_ws_guard_jwt_calloc(ngx_ws_guard_jwt_arena_t *arena, size_t size)
  * besides its text, where the tree takes 64.
  */
 
-#define NGX_WS_GUARD_JWT_ENTRY       8
-#define NGX_WS_GUARD_JWT_FLAT_STACK  2048
+#define NGX_WS_GUARD_JWT_ENTRY  8
 
 
 static size_t
@@ -2041,9 +2040,8 @@ int
 ngx_ws_guard_jwt_compact(ngx_ws_guard_jwt_t *jwt)
 {
     size_t                     size;
-    u_char                    *p, *base;
+    u_char                    *p;
     ngx_ws_guard_jwt_chunk_t  *c;
-    u_char                     tmp[NGX_WS_GUARD_JWT_FLAT_STACK];
 
     if (jwt->flat != NULL) {
         return NGX_WS_GUARD_OK;
@@ -2052,67 +2050,24 @@ ngx_ws_guard_jwt_compact(ngx_ws_guard_jwt_t *jwt)
     size = ngx_ws_guard_jwt_flat_size(jwt, jwt->header)
            + ngx_ws_guard_jwt_flat_size(jwt, jwt->payload);
 
-    /*
-     * Usually built on the stack and copied once the trees are freed, so
-     * that the block can take the place they leave rather than be left
-     * behind them in the heap.
-     */
+    /* one byte at least: flat marks the token compacted */
 
-    c = NULL;
-    base = tmp;
-
-    if (size > sizeof(tmp)) {
-        c = malloc(sizeof(ngx_ws_guard_jwt_chunk_t) + size + 1);
-        if (c == NULL) {
-            return NGX_WS_GUARD_ERROR;
-        }
-
-        base = c->data;
-    }
-
-    jwt->flat = base;
-    p = ngx_ws_guard_jwt_flat_copy(jwt, jwt->header, base);
-    jwt->flat_payload = p;
-    jwt->flat_end = ngx_ws_guard_jwt_flat_copy(jwt, jwt->payload, p);
-
+    c = malloc(sizeof(ngx_ws_guard_jwt_chunk_t) + size + 1);
     if (c == NULL) {
-        /* one byte at least: flat marks the token compacted */
-
-        c = malloc(sizeof(ngx_ws_guard_jwt_chunk_t) + size + 1);
-        if (c == NULL) {
-            jwt->flat = NULL;
-            jwt->flat_payload = NULL;
-            jwt->flat_end = NULL;
-            jwt->flat_iss = NULL;
-            jwt->flat_aud = NULL;
-            jwt->flat_scope = NULL;
-            jwt->flat_scp = NULL;
-            return NGX_WS_GUARD_ERROR;
-        }
+        return NGX_WS_GUARD_ERROR;
     }
-
-    ngx_ws_guard_jwt_arena_free(&jwt->arena);
 
     c->next = NULL;
     c->size = size + 1;
     c->used = size;
 
+    jwt->flat = c->data;
+    p = ngx_ws_guard_jwt_flat_copy(jwt, jwt->header, c->data);
+    jwt->flat_payload = p;
+    jwt->flat_end = ngx_ws_guard_jwt_flat_copy(jwt, jwt->payload, p);
+
+    ngx_ws_guard_jwt_arena_free(&jwt->arena);
     jwt->arena.head = c;
-
-    if (base == tmp) {
-        memcpy(c->data, tmp, size);
-
-#define ngx_ws_guard_jwt_rebase(p)                                           \
-        (p) = (p) ? c->data + ((p) - tmp) : NULL
-
-        ngx_ws_guard_jwt_rebase(jwt->flat);
-        ngx_ws_guard_jwt_rebase(jwt->flat_payload);
-        ngx_ws_guard_jwt_rebase(jwt->flat_end);
-        ngx_ws_guard_jwt_rebase(jwt->flat_iss);
-        ngx_ws_guard_jwt_rebase(jwt->flat_aud);
-        ngx_ws_guard_jwt_rebase(jwt->flat_scope);
-        ngx_ws_guard_jwt_rebase(jwt->flat_scp);
-    }
 
     jwt->header = NULL;
     jwt->payload = NULL;

@@ -182,7 +182,7 @@ static const unsigned char  ngx_ws_guard_utf8_second[64] = {
 
 
 /* 0: portable code, 1: SSSE3, 2: AVX2; -1: not chosen yet */
-static int  ngx_ws_guard_utf8_simd = -1;
+int  ngx_ws_guard_utf8_simd = -1;
 
 
 /* by the high nibble of the first byte of a pair */
@@ -438,6 +438,9 @@ ngx_ws_guard_utf8_simd_level(int level)
 }
 
 #else
+
+int  ngx_ws_guard_utf8_simd = 0;
+
 
 int
 ngx_ws_guard_utf8_simd_level(int level)

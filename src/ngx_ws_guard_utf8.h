@@ -58,5 +58,8 @@ int ngx_ws_guard_utf8_check(const unsigned char *p, size_t len);
  */
 int ngx_ws_guard_utf8_simd_level(int level);
 
+/* that level as a variable for hot paths; -1 until first asked */
+extern int  ngx_ws_guard_utf8_simd;
+
 
 #endif /* _NGX_WS_GUARD_UTF8_H_INCLUDED_ */
