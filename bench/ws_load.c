@@ -32,10 +32,11 @@
  * Idle mode (-m idle) measures memory instead: it reads VmRSS of -W PID,
  * opens half the connections, waits WARMUP seconds, reads VmRSS, opens the
  * other half, waits WARMUP seconds, reads VmRSS again, echoes one message
- * on every connection, reads it a third time, and closes.  Besides the growth per
- * connection from the start it reports that of the second half alone,
- * which leaves out what the worker takes once (code and tables paged in
- * on first use, per-worker caches): the cost of one more connection.
+ * on every connection, reads it a third time, and closes.  Besides the
+ * growth per connection from the start it reports that of the second half
+ * alone, which leaves out what the worker takes once (code and tables
+ * paged in on first use, per-worker caches): the cost of one more
+ * connection.
  *
  * One line of key=value pairs goes to stdout.  Exit status 0, or 2 when the
  * instrument itself failed (refused handshakes, echoes that differ, lost
