@@ -811,7 +811,7 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
     int                           rc;
     u_char                       *p, *q;
     size_t                        pos;
-    ngx_uint_t                    data, start;
+    ngx_uint_t                    data, start, quiet;
     ngx_ws_guard_frame_t         *f;
     ngx_ws_guard_frame_event_t    ev;
     ngx_http_ws_guard_verdict_t   v;
@@ -824,7 +824,33 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
         s->drop_from = p;
     }
 
+    /*
+     * nothing looks at a data frame but the parser (no message policy, no
+     * rates, nothing inflated, held or dropped): whole data frames are
+     * taken without events
+     */
+
+    quiet = (s->msg == NULL && s->inflate == NULL && s->wc->rate == NULL
+             && !s->buffer && !s->dropping && !s->drop_frame
+             && !s->stop_at_end);
+
     for ( ;; ) {
+
+        if (quiet && ngx_ws_guard_frame_boundary(f)) {
+            pos = 0;
+
+            if (ngx_ws_guard_frame_run(f, p, s->last - p, &pos)) {
+                s->wc->active = ngx_current_msec;
+            }
+
+            if (pos) {
+                p += pos;
+                s->in_payload = 0;
+                s->frame_sent = 0;
+                s->frame = p;
+            }
+        }
+
         pos = 0;
         rc = ngx_ws_guard_frame_parse(f, p, s->last - p, &pos, &ev);
         q = p + pos;

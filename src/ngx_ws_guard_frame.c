@@ -339,6 +339,144 @@ violation:
 
 
 /*
+ * Whole data frames without events.  Nothing is committed to f before a
+ * frame has passed every check its events would make (header() sets only
+ * f->frame, or f->err_* on error, and frame_parse() sets both again), so
+ * stopping anywhere leaves f where ngx_ws_guard_frame_parse() expects it.
+ */
+
+size_t
+ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f, const unsigned char *buf,
+    size_t len, size_t *pos)
+{
+    size_t                n, need, ended;
+    uint64_t              length, offset, hi;
+    unsigned              op, start, text, compressed, check;
+    ngx_ws_guard_utf8_t   u;
+    const unsigned char  *p, *end, *data;
+
+    if (f->state != sw_start || f->conf.inspect) {
+        return 0;
+    }
+
+    p = buf + *pos;
+    end = buf + len;
+    offset = f->offset;
+    ended = 0;
+
+    while (end - p >= 2) {
+
+        if (ngx_ws_guard_frame_header(f, p, end - p, &need)
+            != NGX_WS_GUARD_OK)
+        {
+            break;
+        }
+
+        op = f->frame.opcode;
+
+        if (op >= NGX_WS_GUARD_FRAME_OP_CLOSE) {
+            break;
+        }
+
+        length = f->frame.length;
+        n = (end - p) - need;
+
+        if (length > (uint64_t) n) {
+            break;
+        }
+
+        start = (op != NGX_WS_GUARD_FRAME_OP_CONT);
+
+        if (start) {
+            text = (op == NGX_WS_GUARD_FRAME_OP_TEXT);
+            compressed = (f->frame.rsv & NGX_WS_GUARD_FRAME_RSV1) != 0;
+            ngx_ws_guard_utf8_init(&u);
+
+        } else {
+            text = (f->msg_opcode == NGX_WS_GUARD_FRAME_OP_TEXT);
+            compressed = f->msg_compressed;
+            u = f->msg_utf8;
+        }
+
+        if (compressed) {
+            break;
+        }
+
+        check = text && f->conf.utf8;
+        data = p + need;
+        n = (size_t) length;
+
+        if (check) {
+
+            if (f->frame.masked) {
+
+                if (n > f->conf.scratch_size) {
+                    break;
+                }
+
+                hi = ngx_ws_guard_frame_xor(f->conf.scratch, data, n,
+                                            f->frame.key, 0);
+
+                if (((hi & NGX_WS_GUARD_FRAME_HIGH)
+                     || !ngx_ws_guard_utf8_boundary(&u))
+                    && ngx_ws_guard_utf8_validate(&u, f->conf.scratch, n)
+                       != NGX_WS_GUARD_OK)
+                {
+                    break;
+                }
+
+            } else if (ngx_ws_guard_utf8_validate(&u, data, n)
+                       != NGX_WS_GUARD_OK)
+            {
+                break;
+            }
+
+            if (f->frame.fin
+                && ngx_ws_guard_utf8_finish(&u) != NGX_WS_GUARD_OK)
+            {
+                break;
+            }
+        }
+
+        /* the frame passed: what its HEADER, DATA and END events do */
+
+        f->frame.start = offset;
+
+        if (start) {
+            f->msg_active = 1;
+            f->msg_opcode = op;
+            f->msg_compressed = 0;
+            f->msg_size = 0;
+        }
+
+        f->msg_size += length;
+        f->msg_utf8 = u;
+        f->check_utf8 = check;
+        f->unmask = check && f->frame.masked;
+        f->hdr_len = 0;
+        f->left = 0;
+        f->payload_bytes += length;
+
+        if (f->frame.fin) {
+            f->msg_active = 0;
+            f->messages++;
+            ended++;
+        }
+
+        f->frames++;
+
+        p = data + n;
+        offset += need + n;
+    }
+
+    f->offset = offset;
+    *pos = p - buf;
+
+    return ended;
+}
+
+
+/*
  * Checks the header bytes h[0] .. h[n - 1] in stream order, so that a
  * violation is found as soon as its byte is there, whatever the chunking.
  * Returns NGX_WS_GUARD_OK with f->frame filled in and *need set to the

@@ -7,6 +7,9 @@
  * short inputs); the events and the verdict must be identical, the data
  * identical as far as each run delivered it, and every event must keep the
  * promises of the header (positions, spans, unmasked data, header rules).
+ * Without conf.inspect, it is parsed again the quiet way (the fast path,
+ * ngx_ws_guard_frame_run(), at every frame boundary, whole and chunked):
+ * the verdict and the counters must be those of the events.
  *
  * Input: 8 bytes of configuration and seed, then the stream.
  *   [0]  bit 0 client, 1 rsv1_allowed, 2 utf8, 3 text, 4 binary,
@@ -72,8 +75,10 @@ static const size_t  scratches[] = {
 static void fuzz_fail(const char *what);
 static uint32_t fuzz_rand(uint32_t *x);
 static void fuzz_run(fuzz_run_t *r, const ngx_ws_guard_frame_conf_t *conf,
-    const unsigned char *s, size_t n, uint32_t seed, size_t max_chunk);
+    const unsigned char *s, size_t n, uint32_t seed, size_t max_chunk,
+    int quiet);
 static void fuzz_compare(const fuzz_run_t *a, const fuzz_run_t *b);
+static void fuzz_compare_verdict(const fuzz_run_t *a, const fuzz_run_t *b);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 
@@ -101,16 +106,18 @@ fuzz_rand(uint32_t *x)
 
 /*
  * Parses s in chunks of 0 .. max_chunk bytes (all of it at once if
- * max_chunk is 0), each in a heap buffer of its exact size.
+ * max_chunk is 0), each in a heap buffer of its exact size; quiet: with
+ * ngx_ws_guard_frame_run() at every frame boundary.
  */
 
 static void
 fuzz_run(fuzz_run_t *r, const ngx_ws_guard_frame_conf_t *conf,
-    const unsigned char *s, size_t n, uint32_t seed, size_t max_chunk)
+    const unsigned char *s, size_t n, uint32_t seed, size_t max_chunk,
+    int quiet)
 {
     int                          rc;
-    size_t                       from, to, pos, i;
-    uint64_t                     base;
+    size_t                       from, to, pos, at, i;
+    uint64_t                     base, frames, offset;
     fuzz_event_t                *e;
     unsigned char               *buf, *tmp;
     const unsigned char         *reason;
@@ -160,6 +167,23 @@ fuzz_run(fuzz_run_t *r, const ngx_ws_guard_frame_conf_t *conf,
         pos = 0;
 
         for ( ;; ) {
+
+            if (quiet && ngx_ws_guard_frame_boundary(&f)) {
+                at = pos;
+                frames = f.frames;
+                offset = f.offset;
+
+                (void) ngx_ws_guard_frame_run(&f, buf, to - from, &pos);
+
+                if (pos < at || pos > to - from
+                    || f.offset - offset != pos - at
+                    || !ngx_ws_guard_frame_boundary(&f)
+                    || (pos > at && f.frames == frames))
+                {
+                    fuzz_fail("quiet run");
+                }
+            }
+
             rc = ngx_ws_guard_frame_parse(&f, buf, to - from, &pos, &ev);
 
             if (rc == NGX_WS_GUARD_AGAIN) {
@@ -406,6 +430,31 @@ fuzz_compare(const fuzz_run_t *a, const fuzz_run_t *b)
 }
 
 
+/* the quiet way against the events: the same verdict and counters */
+
+static void
+fuzz_compare_verdict(const fuzz_run_t *a, const fuzz_run_t *b)
+{
+    if (a->rc != b->rc || a->err_code != b->err_code
+        || a->err_reason != b->err_reason)
+    {
+        fuzz_fail("quiet verdicts differ");
+    }
+
+    if (a->rc == NGX_WS_GUARD_ERROR && a->err_frame != b->err_frame) {
+        fuzz_fail("quiet violating frames differ");
+    }
+
+    if (a->frames != b->frames || a->messages != b->messages) {
+        fuzz_fail("quiet counters differ");
+    }
+
+    if (a->rc != NGX_WS_GUARD_ERROR && a->payload_bytes != b->payload_bytes) {
+        fuzz_fail("quiet payload bytes differ");
+    }
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -456,17 +505,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    fuzz_run(&whole, &conf, s, n, seed, 0);
+    fuzz_run(&whole, &conf, s, n, seed, 0, 0);
 
-    fuzz_run(&cut, &conf, s, n, seed, (data[0] & 0x80) ? 3 : 200);
+    fuzz_run(&cut, &conf, s, n, seed, (data[0] & 0x80) ? 3 : 200, 0);
     fuzz_compare(&whole, &cut);
 
-    fuzz_run(&cut, &conf, s, n, seed ^ 0x5bd1e995, 17);
+    fuzz_run(&cut, &conf, s, n, seed ^ 0x5bd1e995, 17, 0);
     fuzz_compare(&whole, &cut);
 
     if (n <= 2048) {
-        fuzz_run(&cut, &conf, s, n, seed, 1);
+        fuzz_run(&cut, &conf, s, n, seed, 1, 0);
         fuzz_compare(&whole, &cut);
+    }
+
+    if (conf.inspect == 0) {
+        fuzz_run(&cut, &conf, s, n, seed, 0, 1);
+        fuzz_compare_verdict(&whole, &cut);
+
+        fuzz_run(&cut, &conf, s, n, seed ^ 0x2545f491, 200, 1);
+        fuzz_compare_verdict(&whole, &cut);
     }
 
     free(whole.events);

@@ -60,6 +60,7 @@ typedef struct {
     uint64_t        frames;
     uint64_t        messages;
     uint64_t        payload_bytes;
+    uint64_t        quiet_frames;   /* taken by ngx_ws_guard_frame_run() */
     unsigned        bad;
 } run_t;
 
@@ -68,7 +69,17 @@ static const unsigned char  test_key[4] = { 0xa5, 0x3c, 0x0f, 0xf0 };
 
 static unsigned char  scratch[4096];
 
-static run_t  run_a, run_b;
+static run_t  run_a, run_b, run_q;
+
+/*
+ * run(): the way of a caller that needs no data events (the guard without
+ * message policy), ngx_ws_guard_frame_run() at every frame boundary before
+ * the events; its frames log nothing, so only verdicts compare
+ */
+static int            quiet;
+
+/* frames that ngx_ws_guard_frame_run() took, over all runs */
+static uint64_t       quiet_total;
 
 
 static void conf_default(ngx_ws_guard_frame_conf_t *conf, int client);
@@ -86,6 +97,11 @@ static void run_whole(run_t *r, const ngx_ws_guard_frame_conf_t *conf,
 static void run_bytes(run_t *r, const ngx_ws_guard_frame_conf_t *conf,
     const stream_t *s);
 static int same_run(const run_t *a, const run_t *b);
+static int same_verdict(const run_t *a, const run_t *b);
+static void expect_quiet(const char *name,
+    const ngx_ws_guard_frame_conf_t *conf, const stream_t *s,
+    const run_t *whole, const run_t *bytes);
+static void test_quiet(int client);
 static void expect_violation(const char *name,
     const ngx_ws_guard_frame_conf_t *conf, const stream_t *s,
     size_t frame_start, unsigned code, const char *reason);
@@ -247,6 +263,23 @@ run(run_t *r, const ngx_ws_guard_frame_conf_t *conf, const unsigned char *s,
         pos = 0;
 
         for ( ;; ) {
+
+            if (quiet && ngx_ws_guard_frame_boundary(&f)) {
+                uint64_t  frames = f.frames, offset = f.offset;
+                size_t    at = pos;
+
+                (void) ngx_ws_guard_frame_run(&f, buf, to - from, &pos);
+
+                r->quiet_frames += f.frames - frames;
+                quiet_total += f.frames - frames;
+
+                /* what it took is whole frames, and f.offset follows */
+                r->bad += (pos < at || pos > to - from
+                           || f.offset - offset != pos - at
+                           || !ngx_ws_guard_frame_boundary(&f));
+                r->bad += (pos > at && f.frames == frames);
+            }
+
             rc = ngx_ws_guard_frame_parse(&f, buf, to - from, &pos, &ev);
 
             if (rc == NGX_WS_GUARD_AGAIN) {
@@ -446,6 +479,64 @@ same_run(const run_t *a, const run_t *b)
 }
 
 
+/*
+ * The same stream the quiet way (conf.inspect cleared, or run() would
+ * not take a frame), whole and a byte at a time: the verdicts and counters
+ * of the event runs of the same chunking.
+ */
+
+static int
+same_verdict(const run_t *a, const run_t *b)
+{
+    if (a->rc != b->rc || a->err_code != b->err_code
+        || a->err_frame != b->err_frame || a->frames != b->frames
+        || a->messages != b->messages || a->payload_bytes != b->payload_bytes
+        || (a->err_reason == NULL) != (b->err_reason == NULL)
+        || (a->err_reason != NULL && strcmp(a->err_reason, b->err_reason)))
+    {
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static void
+expect_quiet(const char *name, const ngx_ws_guard_frame_conf_t *conf,
+    const stream_t *s, const run_t *whole, const run_t *bytes)
+{
+    ngx_ws_guard_frame_conf_t  qc;
+
+    qc = *conf;
+    qc.inspect = 0;
+    quiet = 1;
+
+    run_whole(&run_q, &qc, s);
+
+    if (!same_verdict(whole, &run_q) || run_q.bad) {
+        fprintf(stderr, "\"%s\" (%s) quiet differs: rc %d code %u frame "
+                "%llu frames %llu taken %llu bad %u\n", name,
+                conf->client ? "client" : "server", run_q.rc, run_q.err_code,
+                (unsigned long long) run_q.err_frame,
+                (unsigned long long) run_q.frames,
+                (unsigned long long) run_q.quiet_frames, run_q.bad);
+    }
+
+    CHECK(same_verdict(whole, &run_q) && run_q.bad == 0);
+
+    run_bytes(&run_q, &qc, s);
+
+    if (!same_verdict(bytes, &run_q) || run_q.bad) {
+        fprintf(stderr, "\"%s\" (%s) quiet bytewise differs\n", name,
+                conf->client ? "client" : "server");
+    }
+
+    CHECK(same_verdict(bytes, &run_q) && run_q.bad == 0);
+
+    quiet = 0;
+}
+
+
 static void
 expect_violation(const char *name, const ngx_ws_guard_frame_conf_t *conf,
     const stream_t *s, size_t frame_start, unsigned code, const char *reason)
@@ -484,6 +575,8 @@ expect_violation(const char *name, const ngx_ws_guard_frame_conf_t *conf,
     }
 
     CHECK(same_run(&run_a, &run_b) && run_b.bad == 0);
+
+    expect_quiet(name, conf, s, &run_a, &run_b);
 }
 
 
@@ -519,6 +612,8 @@ expect_valid(const char *name, const ngx_ws_guard_frame_conf_t *conf,
     }
 
     CHECK(same_run(&run_a, &run_b) && run_b.bad == 0);
+
+    expect_quiet(name, conf, s, &run_a, &run_b);
 }
 
 
@@ -1274,6 +1369,139 @@ test_positions(void)
 }
 
 
+/*
+ * What ngx_ws_guard_frame_run() takes and where it stops: whole data frames
+ * only, and nothing it could not judge as the events would.
+ */
+
+static void
+test_quiet(int client)
+{
+    size_t                     i, k;
+    unsigned char              big[5000];
+    ngx_ws_guard_frame_conf_t  conf;
+
+    conf_default(&conf, client);
+    quiet = 1;
+
+    memset(big, 'a', sizeof(big));
+
+    /* data frames of every kind, whole in the buffer: all taken */
+
+    stream_init(&st, client);
+    put(&st, FIN|OP_TEXT, "hello", 5);
+    put(&st, FIN|OP_TEXT, "", 0);
+    put(&st, OP_TEXT, "caf\xc3", 4);
+    put(&st, OP_CONT, "\xa9 ", 2);
+    put(&st, FIN|OP_CONT, big, 200);
+    put(&st, FIN|OP_BINARY, "\xff\x00", 2);
+    put(&st, FIN|OP_TEXT, big, 4096);
+    run_whole(&run_q, &conf, &st);
+    CHECK_EQ_INT(run_q.rc, NGX_WS_GUARD_AGAIN);
+    CHECK_EQ_INT(run_q.bad, 0);
+    CHECK_EQ_INT(run_q.frames, 7);
+    CHECK_EQ_INT(run_q.messages, 5);
+    CHECK_EQ_INT(run_q.quiet_frames, 7);
+    CHECK_EQ_INT(run_q.payload_bytes, 5 + 4 + 2 + 200 + 2 + 4096);
+    CHECK_EQ_INT(run_q.log_len, 0);
+
+    /* a control frame between fragments: the events take it, run() goes on */
+
+    stream_init(&st, client);
+    put(&st, OP_TEXT, "ab", 2);
+    put(&st, FIN|OP_PING, "p", 1);
+    put(&st, FIN|OP_CONT, "cd", 2);
+    put(&st, FIN|OP_BINARY, "x", 1);
+    run_whole(&run_q, &conf, &st);
+    CHECK_EQ_INT(run_q.rc, NGX_WS_GUARD_AGAIN);
+    CHECK_EQ_INT(run_q.frames, 4);
+    CHECK_EQ_INT(run_q.quiet_frames, 3);
+    CHECK(strstr(run_q.log, "H op9") != NULL);
+    CHECK(strstr(run_q.log, "H op0") == NULL);
+
+    /*
+     * left to the events: masked text wider than the scratch window (the
+     * server's unmasked frame is taken), a frame cut by the buffer's end,
+     * text that ends inside a code point, compressed messages
+     */
+
+    stream_init(&st, client);
+    put(&st, FIN|OP_TEXT, big, sizeof(scratch) + 1);
+    run_whole(&run_q, &conf, &st);
+    CHECK_EQ_INT(run_q.rc, NGX_WS_GUARD_AGAIN);
+    CHECK_EQ_INT(run_q.quiet_frames, client ? 0 : 1);
+
+    stream_init(&st, client);
+    put(&st, FIN|OP_TEXT, "abc", 3);
+    put(&st, FIN|OP_TEXT, big, 100);
+    run(&run_q, &conf, st.b, st.len - 1, NULL, 0);
+    CHECK_EQ_INT(run_q.rc, NGX_WS_GUARD_AGAIN);
+    CHECK_EQ_INT(run_q.frames, 1);
+    CHECK_EQ_INT(run_q.quiet_frames, 1);
+
+    stream_init(&st, client);
+    put(&st, FIN|OP_TEXT, "ok", 2);
+    put(&st, FIN|OP_TEXT, "caf\xc3", 4);
+    run_whole(&run_q, &conf, &st);
+    CHECK_EQ_INT(run_q.rc, NGX_WS_GUARD_ERROR);
+    CHECK_EQ_INT(run_q.err_code, 1007);
+    CHECK_EQ_INT(run_q.err_frame, 2 + 2 + (client ? 4 : 0));
+    CHECK_EQ_INT(run_q.quiet_frames, 1);
+
+    conf.rsv1_allowed = 1;
+
+    stream_init(&st, client);
+    put(&st, FIN|OP_TEXT, "ok", 2);
+    put(&st, FIN|RSV1|OP_TEXT, "\xff", 1);
+    put(&st, FIN|OP_TEXT, "ok", 2);
+    run_whole(&run_q, &conf, &st);
+    CHECK_EQ_INT(run_q.rc, NGX_WS_GUARD_AGAIN);
+    CHECK_EQ_INT(run_q.frames, 3);
+    CHECK_EQ_INT(run_q.quiet_frames, 2);
+
+    conf.rsv1_allowed = 0;
+
+    /* conf.inspect set: nothing taken */
+
+    conf.inspect = NGX_WS_GUARD_FRAME_TEXT;
+
+    stream_init(&st, client);
+    put(&st, FIN|OP_TEXT, "hello", 5);
+    run_whole(&run_q, &conf, &st);
+    CHECK_EQ_INT(run_q.frames, 1);
+    CHECK_EQ_INT(run_q.quiet_frames, 0);
+
+    conf.inspect = 0;
+
+    /*
+     * runs of small frames: 300 whole, all taken; 40 a byte at a time (fewer
+     * for the log), none whole, the events take all
+     */
+
+    for (k = 0; k < 2; k++) {
+        stream_init(&st, client);
+
+        for (i = 0; i < (k ? 40 : 300); i++) {
+            put(&st, FIN|OP_TEXT, big, i % 130);
+        }
+
+        if (k) {
+            run_bytes(&run_q, &conf, &st);
+
+        } else {
+            run_whole(&run_q, &conf, &st);
+        }
+
+        CHECK_EQ_INT(run_q.rc, NGX_WS_GUARD_AGAIN);
+        CHECK_EQ_INT(run_q.bad, 0);
+        CHECK_EQ_INT(run_q.messages, i);
+        CHECK_EQ_INT(run_q.quiet_frames, k ? 0 : 300);
+    }
+
+    quiet = 0;
+}
+
+
 static void
 test_unmask(void)
 {
@@ -1448,6 +1676,15 @@ main(void)
     test_chunking(CLIENT);
     test_chunking(SERVER);
     test_positions();
+
+    /* the quiet runs of expect_valid() and expect_violation() took frames */
+    fprintf(stderr, "frame: %llu frames taken by ngx_ws_guard_frame_run() "
+            "in the quiet runs of the cases above\n",
+            (unsigned long long) quiet_total);
+    CHECK(quiet_total > 50);
+
+    test_quiet(CLIENT);
+    test_quiet(SERVER);
     test_unmask();
     test_close_build();
     test_close_codes();
