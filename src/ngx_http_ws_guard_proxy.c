@@ -811,6 +811,7 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
     int                           rc;
     u_char                       *p, *q;
     size_t                        pos;
+    uint64_t                      base;
     ngx_uint_t                    data, start, quiet;
     ngx_ws_guard_frame_t         *f;
     ngx_ws_guard_frame_event_t    ev;
@@ -826,8 +827,8 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
 
     /*
      * nothing looks at a data frame but the parser (no message policy, no
-     * rates, nothing inflated, held or dropped): whole data frames are
-     * taken without events
+     * rates, nothing inflated, held or dropped): data frames are taken
+     * without events
      */
 
     quiet = (s->msg == NULL && s->inflate == NULL && s->wc->rate == NULL
@@ -836,18 +837,28 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
 
     for ( ;; ) {
 
-        if (quiet && ngx_ws_guard_frame_boundary(f)) {
+        if (quiet) {
             pos = 0;
+            base = f->offset;
 
             if (ngx_ws_guard_frame_run(f, p, s->last - p, &pos)) {
                 s->wc->active = ngx_current_msec;
             }
 
             if (pos) {
+                if (ngx_ws_guard_frame_boundary(f)) {
+                    s->in_payload = 0;
+                    s->frame_sent = 0;
+                    s->frame = p + pos;
+
+                } else if (f->frame.start >= base) {
+                    /* a frame begun here, its payload to come */
+                    s->in_payload = 1;
+                    s->frame_sent = 0;
+                    s->frame = p + (f->frame.start - base);
+                }
+
                 p += pos;
-                s->in_payload = 0;
-                s->frame_sent = 0;
-                s->frame = p;
             }
         }
 

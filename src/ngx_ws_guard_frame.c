@@ -47,6 +47,9 @@ enum {
 
 static int ngx_ws_guard_frame_header(ngx_ws_guard_frame_t *f,
     const unsigned char *h, size_t n, size_t *need);
+static int ngx_ws_guard_frame_run_payload(ngx_ws_guard_frame_t *f,
+    const unsigned char *p, size_t n, uint64_t offset, unsigned check,
+    unsigned unmask, ngx_ws_guard_utf8_t *u);
 static void ngx_ws_guard_frame_close_data(ngx_ws_guard_frame_t *f,
     const unsigned char *d, size_t n);
 static int ngx_ws_guard_frame_end(ngx_ws_guard_frame_t *f,
@@ -339,10 +342,11 @@ violation:
 
 
 /*
- * Whole data frames without events.  Nothing is committed to f before a
- * frame has passed every check its events would make (header() sets only
- * f->frame, or f->err_* on error, and frame_parse() sets both again), so
- * stopping anywhere leaves f where ngx_ws_guard_frame_parse() expects it.
+ * Data frames without events.  Nothing is committed to f before the bytes
+ * taken have passed every check their events would make (header() sets
+ * only f->frame, or f->err_* on error, and frame_parse() sets both again),
+ * so stopping anywhere leaves f where ngx_ws_guard_frame_parse() expects
+ * it.
  */
 
 size_t
@@ -350,12 +354,12 @@ ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f, const unsigned char *buf,
     size_t len, size_t *pos)
 {
     size_t                n, need, ended;
-    uint64_t              length, offset, hi;
-    unsigned              op, start, text, compressed, check;
+    uint64_t              length, offset;
+    unsigned              op, start, text, check, unmask;
     ngx_ws_guard_utf8_t   u;
-    const unsigned char  *p, *end, *data;
+    const unsigned char  *p, *end;
 
-    if (f->state != sw_start || f->conf.inspect) {
+    if (f->conf.inspect) {
         return 0;
     }
 
@@ -364,98 +368,127 @@ ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f, const unsigned char *buf,
     offset = f->offset;
     ended = 0;
 
-    while (end - p >= 2) {
+    for ( ;; ) {
 
-        if (ngx_ws_guard_frame_header(f, p, end - p, &need)
-            != NGX_WS_GUARD_OK)
-        {
-            break;
-        }
+        if (f->state == sw_payload) {
 
-        op = f->frame.opcode;
+            /* the rest of a data frame begun before */
 
-        if (op >= NGX_WS_GUARD_FRAME_OP_CLOSE) {
-            break;
-        }
+            if (f->frame.opcode >= NGX_WS_GUARD_FRAME_OP_CLOSE
+                || f->msg_compressed || p == end)
+            {
+                break;
+            }
 
-        length = f->frame.length;
-        n = (end - p) - need;
+            n = end - p;
 
-        if (length > (uint64_t) n) {
-            break;
-        }
+            if ((uint64_t) n > f->left) {
+                n = (size_t) f->left;
+            }
 
-        start = (op != NGX_WS_GUARD_FRAME_OP_CONT);
+            u = f->msg_utf8;
 
-        if (start) {
-            text = (op == NGX_WS_GUARD_FRAME_OP_TEXT);
-            compressed = (f->frame.rsv & NGX_WS_GUARD_FRAME_RSV1) != 0;
-            ngx_ws_guard_utf8_init(&u);
+            if (ngx_ws_guard_frame_run_payload(f, p, n,
+                                               f->frame.length - f->left,
+                                               f->check_utf8, f->unmask, &u)
+                != NGX_WS_GUARD_OK
+                || (n == f->left && f->frame.fin && f->check_utf8
+                    && ngx_ws_guard_utf8_finish(&u) != NGX_WS_GUARD_OK))
+            {
+                break;
+            }
+
+            f->msg_utf8 = u;
+            f->left -= n;
+
+        } else if (f->state == sw_start && end - p >= 2) {
+
+            if (ngx_ws_guard_frame_header(f, p, end - p, &need)
+                != NGX_WS_GUARD_OK)
+            {
+                break;
+            }
+
+            op = f->frame.opcode;
+
+            if (op >= NGX_WS_GUARD_FRAME_OP_CLOSE) {
+                break;
+            }
+
+            start = (op != NGX_WS_GUARD_FRAME_OP_CONT);
+
+            if (start) {
+                if (f->frame.rsv & NGX_WS_GUARD_FRAME_RSV1) {
+                    /* compressed: the caller inflates it */
+                    break;
+                }
+
+                text = (op == NGX_WS_GUARD_FRAME_OP_TEXT);
+                ngx_ws_guard_utf8_init(&u);
+
+            } else {
+                if (f->msg_compressed) {
+                    break;
+                }
+
+                text = (f->msg_opcode == NGX_WS_GUARD_FRAME_OP_TEXT);
+                u = f->msg_utf8;
+            }
+
+            check = text && f->conf.utf8;
+            unmask = check && f->frame.masked;
+            length = f->frame.length;
+
+            n = (end - p) - need;
+
+            if ((uint64_t) n > length) {
+                n = (size_t) length;
+            }
+
+            if (ngx_ws_guard_frame_run_payload(f, p + need, n, 0, check,
+                                               unmask, &u)
+                != NGX_WS_GUARD_OK
+                || (n == length && f->frame.fin && check
+                    && ngx_ws_guard_utf8_finish(&u) != NGX_WS_GUARD_OK))
+            {
+                break;
+            }
+
+            /* the header passed, and the payload so far: its HEADER event */
+
+            f->frame.start = offset;
+
+            if (start) {
+                f->msg_active = 1;
+                f->msg_opcode = op;
+                f->msg_compressed = 0;
+                f->msg_size = 0;
+            }
+
+            f->msg_size += length;
+            f->msg_utf8 = u;
+            f->check_utf8 = check;
+            f->unmask = unmask;
+            f->hdr_len = 0;
+            f->left = length - n;
+            f->state = sw_payload;
+
+            p += need;
+            offset += need;
 
         } else {
-            text = (f->msg_opcode == NGX_WS_GUARD_FRAME_OP_TEXT);
-            compressed = f->msg_compressed;
-            u = f->msg_utf8;
-        }
-
-        if (compressed) {
             break;
         }
 
-        check = text && f->conf.utf8;
-        data = p + need;
-        n = (size_t) length;
+        /* n bytes of payload passed: DATA, and END if they were the last */
 
-        if (check) {
+        p += n;
+        offset += n;
+        f->payload_bytes += n;
 
-            if (f->frame.masked) {
-
-                if (n > f->conf.scratch_size) {
-                    break;
-                }
-
-                hi = ngx_ws_guard_frame_xor(f->conf.scratch, data, n,
-                                            f->frame.key, 0);
-
-                if (((hi & NGX_WS_GUARD_FRAME_HIGH)
-                     || !ngx_ws_guard_utf8_boundary(&u))
-                    && ngx_ws_guard_utf8_validate(&u, f->conf.scratch, n)
-                       != NGX_WS_GUARD_OK)
-                {
-                    break;
-                }
-
-            } else if (ngx_ws_guard_utf8_validate(&u, data, n)
-                       != NGX_WS_GUARD_OK)
-            {
-                break;
-            }
-
-            if (f->frame.fin
-                && ngx_ws_guard_utf8_finish(&u) != NGX_WS_GUARD_OK)
-            {
-                break;
-            }
+        if (f->left) {
+            break;
         }
-
-        /* the frame passed: what its HEADER, DATA and END events do */
-
-        f->frame.start = offset;
-
-        if (start) {
-            f->msg_active = 1;
-            f->msg_opcode = op;
-            f->msg_compressed = 0;
-            f->msg_size = 0;
-        }
-
-        f->msg_size += length;
-        f->msg_utf8 = u;
-        f->check_utf8 = check;
-        f->unmask = check && f->frame.masked;
-        f->hdr_len = 0;
-        f->left = 0;
-        f->payload_bytes += length;
 
         if (f->frame.fin) {
             f->msg_active = 0;
@@ -464,15 +497,59 @@ ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f, const unsigned char *buf,
         }
 
         f->frames++;
-
-        p = data + n;
-        offset += need + n;
+        f->state = sw_start;
     }
 
     f->offset = offset;
     *pos = p - buf;
 
     return ended;
+}
+
+
+/*
+ * Checks n payload bytes at offset in the frame: text unmasked a scratch
+ * window at a time if need be; the UTF-8 state is the caller's copy.
+ */
+
+static int
+ngx_ws_guard_frame_run_payload(ngx_ws_guard_frame_t *f,
+    const unsigned char *p, size_t n, uint64_t offset, unsigned check,
+    unsigned unmask, ngx_ws_guard_utf8_t *u)
+{
+    size_t    k;
+    uint64_t  hi;
+
+    if (!check) {
+        return NGX_WS_GUARD_OK;
+    }
+
+    if (!unmask) {
+        return ngx_ws_guard_utf8_validate(u, p, n);
+    }
+
+    while (n) {
+        k = (n < f->conf.scratch_size) ? n : f->conf.scratch_size;
+
+        hi = ngx_ws_guard_frame_xor(f->conf.scratch, p, k, f->frame.key,
+                                    offset);
+
+        /* ASCII between code points leaves the UTF-8 state as it is */
+
+        if (((hi & NGX_WS_GUARD_FRAME_HIGH)
+             || !ngx_ws_guard_utf8_boundary(u))
+            && ngx_ws_guard_utf8_validate(u, f->conf.scratch, k)
+               != NGX_WS_GUARD_OK)
+        {
+            return NGX_WS_GUARD_ERROR;
+        }
+
+        p += k;
+        n -= k;
+        offset += k;
+    }
+
+    return NGX_WS_GUARD_OK;
 }
 
 

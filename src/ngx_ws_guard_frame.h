@@ -269,15 +269,17 @@ int ngx_ws_guard_frame_parse(ngx_ws_guard_frame_t *f, const unsigned char *buf,
 
 /*
  * The fast path for a caller that needs no event of data frames (nothing
- * in conf.inspect, no per-frame policy): at a frame boundary, consumes
- * from buf + *pos every data frame that lies whole in buf and passes its
- * checks, leaving f as the events of ngx_ws_guard_frame_parse() would,
- * and stops before the first frame it cannot take so: a control frame, a
- * frame not whole in buf, a masked text frame wider than the scratch
- * window, a compressed one, any violation.  ngx_ws_guard_frame_parse()
- * then goes on from *pos, so a violation is always reported by it, with
- * its events.  Returns the number of messages that ended; does nothing
- * (returns 0) off a frame boundary or with conf.inspect set.
+ * in conf.inspect, no per-frame policy): consumes from buf + *pos the data
+ * frames there, whole or in part (a header with the payload that follows
+ * it, the rest of a payload begun before), as far as they pass their
+ * checks, leaving f as the events of ngx_ws_guard_frame_parse() would, and
+ * stops before the first bytes it cannot take so: a control frame, a
+ * header not whole in buf, a compressed message, any violation.
+ * ngx_ws_guard_frame_parse() then goes on from *pos, so a violation is
+ * always reported by it, with its events.  Returns the number of messages
+ * that ended; does nothing with conf.inspect set.  After it, f is at a
+ * frame boundary or inside a data frame's payload, whose start is
+ * f->frame.start.
  */
 size_t ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f,
     const unsigned char *buf, size_t len, size_t *pos);

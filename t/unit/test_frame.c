@@ -264,7 +264,7 @@ run(run_t *r, const ngx_ws_guard_frame_conf_t *conf, const unsigned char *s,
 
         for ( ;; ) {
 
-            if (quiet && ngx_ws_guard_frame_boundary(&f)) {
+            if (quiet) {
                 uint64_t  frames = f.frames, offset = f.offset;
                 size_t    at = pos;
 
@@ -273,11 +273,19 @@ run(run_t *r, const ngx_ws_guard_frame_conf_t *conf, const unsigned char *s,
                 r->quiet_frames += f.frames - frames;
                 quiet_total += f.frames - frames;
 
-                /* what it took is whole frames, and f.offset follows */
+                /*
+                 * f.offset follows; it stops at a boundary or in a data
+                 * payload, at the buffer's end if in a payload
+                 */
                 r->bad += (pos < at || pos > to - from
-                           || f.offset - offset != pos - at
-                           || !ngx_ws_guard_frame_boundary(&f));
-                r->bad += (pos > at && f.frames == frames);
+                           || f.offset - offset != pos - at);
+
+                if (pos > at && !ngx_ws_guard_frame_boundary(&f)) {
+                    r->bad += (f.frame.opcode >= OP_CLOSE || f.left == 0
+                               || pos != to - from
+                               || f.frame.start + f.frame.header_len
+                                  + f.frame.length - f.left != base + pos);
+                }
             }
 
             rc = ngx_ws_guard_frame_parse(&f, buf, to - from, &pos, &ev);
@@ -1377,7 +1385,7 @@ test_positions(void)
 static void
 test_quiet(int client)
 {
-    size_t                     i, k;
+    size_t                     i, k, cuts[2];
     unsigned char              big[5000];
     ngx_ws_guard_frame_conf_t  conf;
 
@@ -1419,25 +1427,54 @@ test_quiet(int client)
     CHECK(strstr(run_q.log, "H op9") != NULL);
     CHECK(strstr(run_q.log, "H op0") == NULL);
 
-    /*
-     * left to the events: masked text wider than the scratch window (the
-     * server's unmasked frame is taken), a frame cut by the buffer's end,
-     * text that ends inside a code point, compressed messages
-     */
+    /* masked text wider than the scratch window: a window at a time */
 
     stream_init(&st, client);
     put(&st, FIN|OP_TEXT, big, sizeof(scratch) + 1);
     run_whole(&run_q, &conf, &st);
     CHECK_EQ_INT(run_q.rc, NGX_WS_GUARD_AGAIN);
-    CHECK_EQ_INT(run_q.quiet_frames, client ? 0 : 1);
+    CHECK_EQ_INT(run_q.quiet_frames, 1);
+    CHECK_EQ_INT(run_q.log_len, 0);
+
+    /*
+     * a frame cut by the buffer's end: taken in part, then its rest; a
+     * header cut: the events take it, then run() the payload
+     */
 
     stream_init(&st, client);
     put(&st, FIN|OP_TEXT, "abc", 3);
     put(&st, FIN|OP_TEXT, big, 100);
-    run(&run_q, &conf, st.b, st.len - 1, NULL, 0);
+    put(&st, FIN|OP_TEXT, big, 300);
+    cuts[0] = st.len - 350;
+    cuts[1] = st.len - 301 - (client ? 4 : 0);
+    run(&run_q, &conf, st.b, st.len, cuts, 2);
     CHECK_EQ_INT(run_q.rc, NGX_WS_GUARD_AGAIN);
-    CHECK_EQ_INT(run_q.frames, 1);
+    CHECK_EQ_INT(run_q.bad, 0);
+    CHECK_EQ_INT(run_q.frames, 3);
+    CHECK_EQ_INT(run_q.quiet_frames, 3);
+
+    /* the cut header's event, once */
+    CHECK(strstr(run_q.log, "H op1 fin1 rsv0") != NULL);
+    CHECK(strstr(run_q.log, "\n") == strrchr(run_q.log, '\n'));
+
+    /*
+     * left to the events: text that ends inside a code point (in a payload
+     * cut by the buffer's end too), compressed messages
+     */
+
+    stream_init(&st, client);
+    put(&st, FIN|OP_TEXT, "ok", 2);
+    put(&st, FIN|OP_TEXT, "caf\xc3\xa9 caf\xc3", 10);
+    cuts[0] = st.len - 3;
+    run(&run_q, &conf, st.b, st.len, cuts, 1);
+    CHECK_EQ_INT(run_q.rc, NGX_WS_GUARD_ERROR);
+    CHECK_EQ_INT(run_q.err_code, 1007);
+    CHECK_EQ_INT(run_q.err_frame, 2 + 2 + (client ? 4 : 0));
     CHECK_EQ_INT(run_q.quiet_frames, 1);
+
+    /* its header went without an event: the error comes at its end */
+    CHECK_EQ_INT(run_q.log_len, 0);
+    CHECK_EQ_INT(run_q.payload_bytes, 2 + 10);
 
     stream_init(&st, client);
     put(&st, FIN|OP_TEXT, "ok", 2);
@@ -1475,7 +1512,8 @@ test_quiet(int client)
 
     /*
      * runs of small frames: 300 whole, all taken; 40 a byte at a time (fewer
-     * for the log), none whole, the events take all
+     * for the log): the headers to the events, the payloads taken, so all
+     * but the empty frame end in it
      */
 
     for (k = 0; k < 2; k++) {
@@ -1495,7 +1533,7 @@ test_quiet(int client)
         CHECK_EQ_INT(run_q.rc, NGX_WS_GUARD_AGAIN);
         CHECK_EQ_INT(run_q.bad, 0);
         CHECK_EQ_INT(run_q.messages, i);
-        CHECK_EQ_INT(run_q.quiet_frames, k ? 0 : 300);
+        CHECK_EQ_INT(run_q.quiet_frames, k ? 39 : 300);
     }
 
     quiet = 0;
