@@ -6,8 +6,11 @@
  * 1 KiB and 64 KiB (ASCII with some multibyte UTF-8) go through the parser,
  * which unmasks them into a scratch window and checks their UTF-8; the
  * same frames unmasked, as the server sends them, for comparison.  The
- * bytes are fed in reads of 16 KiB, like a proxy's buffers.  Prints MB/s of
- * wire bytes per size; there is no pass or fail.
+ * bytes are fed in reads of 16 KiB, like a proxy's buffers.  Each way
+ * twice: with the events (what the guard does for the message policy) and
+ * the quiet way (ngx_ws_guard_frame_run() first, the events only for what
+ * it leaves: the guard without message policy, rates or deflate).  Prints
+ * MB/s of wire bytes per size; there is no pass or fail.
  */
 
 
@@ -34,7 +37,7 @@ typedef struct {
 static double bench_now(void);
 static size_t bench_text(unsigned char *out, size_t size, unsigned seed);
 static void bench_build(bench_stream_t *s, size_t payload, int masked);
-static double bench_run(bench_stream_t *s, int client);
+static double bench_run(bench_stream_t *s, int client, int quiet);
 
 
 static unsigned char  bench_scratch[BENCH_SCRATCH];
@@ -163,7 +166,7 @@ bench_build(bench_stream_t *s, size_t payload, int masked)
 /* returns wire MB/s */
 
 static double
-bench_run(bench_stream_t *s, int client)
+bench_run(bench_stream_t *s, int client, int quiet)
 {
     int                          rc;
     size_t                       off, chunk, pos;
@@ -202,6 +205,11 @@ bench_run(bench_stream_t *s, int client)
             pos = 0;
 
             for ( ;; ) {
+                if (quiet) {
+                    (void) ngx_ws_guard_frame_run(&f, s->buf + off, chunk,
+                                                  &pos);
+                }
+
                 rc = ngx_ws_guard_frame_parse(&f, s->buf + off, chunk, &pos,
                                               &ev);
 
@@ -241,7 +249,7 @@ int
 main(void)
 {
     size_t          i, j, high;
-    double          client, server;
+    double          client, server, qclient, qserver;
     unsigned char   text[1024];
     bench_stream_t  masked, plain;
 
@@ -264,14 +272,18 @@ main(void)
         bench_build(&plain, sizes[i], 0);
 
         /* once untimed, to warm up caches and clocks */
-        (void) bench_run(&masked, 1);
+        (void) bench_run(&masked, 1, 0);
 
-        client = bench_run(&masked, 1);
-        server = bench_run(&plain, 0);
+        client = bench_run(&masked, 1, 0);
+        server = bench_run(&plain, 0, 0);
+        qclient = bench_run(&masked, 1, 1);
+        qserver = bench_run(&plain, 0, 1);
 
         printf("text %6zu B: client (masked) %8.1f MB/s, "
                "server (unmasked) %8.1f MB/s, %zu frames/pass\n",
                sizes[i], client, server, masked.frames);
+        printf("     quiet:   client (masked) %8.1f MB/s, "
+               "server (unmasked) %8.1f MB/s\n", qclient, qserver);
 
         free(masked.buf);
         free(plain.buf);

@@ -163,6 +163,8 @@ token=$jwt.$(printf '%s' "$jwt" | openssl dgst -sha256 -binary -mac HMAC \
     | b64url)
 [[ "$token" =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$ ]] \
     || { echo "bench: could not mint the token with openssl" >&2; exit 1; }
+# kept for bench/instructions.sh, which reuses this run's configurations
+printf '%s\n' "$token" > "$out/jwt-hs256.token"
 
 # what every run of ws_load gets
 common_opts=("${payload_opt[@]}" -H "Authorization: Bearer $token")
