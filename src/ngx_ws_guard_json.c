@@ -73,7 +73,12 @@ static inline int ngx_ws_guard_json_append(ngx_ws_guard_json_t *j,
 static uint32_t ngx_ws_guard_json_hex4(const unsigned char *p);
 static size_t ngx_ws_guard_json_utf8(uint32_t cp, unsigned char *b);
 static size_t ngx_ws_guard_json_span(const unsigned char *p, size_t len,
-    size_t *cont_out);
+    int escapes, size_t *cont_out, size_t *esc_out);
+
+/* the escapes of one character after the backslash, but \u */
+#define ngx_ws_guard_json_simple_escape(c)                                    \
+    ((c) == '"' || (c) == '\\' || (c) == '/' || (c) == 'b' || (c) == 'f'     \
+     || (c) == 'n' || (c) == 'r' || (c) == 't')
 static int ngx_ws_guard_json_utf8_check(ngx_ws_guard_json_t *j,
     const unsigned char *p, size_t n, size_t at);
 static size_t ngx_ws_guard_json_string(ngx_ws_guard_json_t *j,
@@ -616,25 +621,30 @@ ngx_ws_guard_json_grow(ngx_ws_guard_json_t *j, size_t need)
 
 
 /*
- * The bytes of a string's body before a quote, a backslash or a control
- * character, and (*cont) how many of them are UTF-8 continuation bytes:
- * 16 at a time with SSE2 (x <= 0x1f when max(x, 0x1f) == 0x1f; a
- * continuation byte is below -64 as a signed byte; the counts add up in
- * byte lanes, summed before a lane could overflow), then one at a time.
+ * The bytes of a string's body before a quote, a control character or a
+ * backslash; with escapes set, a backslash that starts a two-byte escape
+ * whole in p (\" \\ \/ \b \f \n \r \t) is taken in the span and counted
+ * in (*esc), the scan going on after it.  (*cont) counts the UTF-8
+ * continuation bytes.  16 bytes at a time with SSE2 (x <=
+ * 0x1f when max(x, 0x1f) == 0x1f; a continuation byte is below -64 as a
+ * signed byte; the counts add up in byte lanes, summed before a lane could
+ * overflow), then one at a time.
  */
 
 static size_t
-ngx_ws_guard_json_span(const unsigned char *p, size_t len, size_t *cont_out)
+ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
+    size_t *cont_out, size_t *esc_out)
 {
-    size_t  i, c;
+    size_t  i, c, e;
 
     i = 0;
     c = 0;
+    e = 0;
 
 #if defined __SSE2__
 
     {
-        int      m, k;
+        int      m, b, k, stop;
         __m128i  in, quote, backslash, ctrl, lead, acc, zero, sum, cont;
 
         /* 16 bytes of 0xff, then 16 of 0: the first n bytes of a block */
@@ -650,9 +660,9 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, size_t *cont_out)
         zero = _mm_setzero_si128();
         acc = zero;
         k = 0;
-        m = 0;
+        stop = 0;
 
-        for ( /* void */ ; i + 16 <= len; i += 16) {
+        while (i + 16 <= len) {
             in = _mm_loadu_si128((const __m128i *) (p + i));
             cont = _mm_cmplt_epi8(in, lead);
             m = _mm_movemask_epi8(
@@ -661,15 +671,14 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, size_t *cont_out)
                                      _mm_cmpeq_epi8(in, backslash)),
                         _mm_cmpeq_epi8(_mm_max_epu8(in, ctrl), ctrl)));
             if (m) {
-                m = __builtin_ctz((unsigned) m);
+                b = __builtin_ctz((unsigned) m);
                 cont = _mm_and_si128(cont,
                            _mm_loadu_si128((const __m128i *)
-                                           (prefix + 16 - m)));
-                acc = _mm_sub_epi8(acc, cont);
-                i += m;
-                k = 1;
-                m = 1;
-                break;
+                                           (prefix + 16 - b)));
+                i += b;
+
+            } else {
+                i += 16;
             }
 
             acc = _mm_sub_epi8(acc, cont);
@@ -681,28 +690,57 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, size_t *cont_out)
                 acc = zero;
                 k = 0;
             }
+
+            if (m == 0) {
+                continue;
+            }
+
+            if (escapes && p[i] == '\\' && i + 1 < len
+                && ngx_ws_guard_json_simple_escape(p[i + 1]))
+            {
+                /* scanning goes on after it */
+                e++;
+                i += 2;
+                continue;
+            }
+
+            stop = 1;
+            break;
         }
 
-        if (k) {
-            sum = _mm_sad_epu8(acc, zero);
-            c += (size_t) _mm_cvtsi128_si32(sum)
-                 + (size_t) _mm_extract_epi16(sum, 4);
-        }
+        sum = _mm_sad_epu8(acc, zero);
+        c += (size_t) _mm_cvtsi128_si32(sum)
+             + (size_t) _mm_extract_epi16(sum, 4);
 
-        if (m) {
+        if (stop) {
             *cont_out = c;
+            *esc_out = e;
             return i;
         }
     }
 
 #endif
 
-    while (i < len && p[i] != '"' && p[i] != '\\' && p[i] >= 0x20) {
+    while (i < len && p[i] != '"' && p[i] >= 0x20) {
+
+        if (p[i] == '\\') {
+            if (escapes && i + 1 < len
+                && ngx_ws_guard_json_simple_escape(p[i + 1]))
+            {
+                e++;
+                i += 2;
+                continue;
+            }
+
+            break;
+        }
+
         c += ((p[i] & 0xc0) == 0x80);
         i++;
     }
 
     *cont_out = c;
+    *esc_out = e;
 
     return i;
 }
@@ -754,7 +792,7 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
     size_t len, size_t i, size_t start)
 {
     int                   ok;
-    size_t                n, room, v, cont;
+    size_t                n, room, v, cont, esc;
     unsigned              c;
     const unsigned char  *s;
 
@@ -764,7 +802,13 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
 
         case L_STR:
 
-            n = ngx_ws_guard_json_span(p + i, len - i, &cont);
+            /*
+             * escapes of one character are taken in the span unless the
+             * UTF-8 is checked here: a backslash must then end a span, for
+             * the check of the code point before it
+             */
+
+            n = ngx_ws_guard_json_span(p + i, len - i, !j->utf8, &cont, &esc);
             room = j->max_token - j->tok_len;
 
             if (n > room) {
@@ -788,8 +832,12 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
             }
 
             j->tok_len += n;
-            j->cps += n - cont;
+            j->cps += n - cont - esc;
             i += n;
+
+            if (esc) {
+                j->escaped = 1;
+            }
 
             if (i == len) {
                 break;
