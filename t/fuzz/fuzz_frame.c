@@ -116,8 +116,8 @@ fuzz_run(fuzz_run_t *r, const ngx_ws_guard_frame_conf_t *conf,
     int quiet)
 {
     int                          rc;
-    size_t                       from, to, pos, at, i;
-    uint64_t                     base, offset;
+    size_t                       from, to, pos, at, ended, i;
+    uint64_t                     base, offset, messages;
     fuzz_event_t                *e;
     unsigned char               *buf, *tmp;
     const unsigned char         *reason;
@@ -171,8 +171,13 @@ fuzz_run(fuzz_run_t *r, const ngx_ws_guard_frame_conf_t *conf,
             if (quiet) {
                 at = pos;
                 offset = f.offset;
+                messages = f.messages;
 
-                (void) ngx_ws_guard_frame_run(&f, buf, to - from, &pos);
+                ended = ngx_ws_guard_frame_run(&f, buf, to - from, &pos);
+
+                if (ended != f.messages - messages) {
+                    fuzz_fail("quiet run's count of messages");
+                }
 
                 /* at a boundary, or inside a data payload at the end */
 

@@ -98,6 +98,8 @@ static void run_bytes(run_t *r, const ngx_ws_guard_frame_conf_t *conf,
     const stream_t *s);
 static int same_run(const run_t *a, const run_t *b);
 static int same_verdict(const run_t *a, const run_t *b);
+static unsigned shadow_differs(const ngx_ws_guard_frame_t *f,
+    ngx_ws_guard_frame_t *g, const unsigned char *buf, size_t len, int rc);
 static void expect_quiet(const char *name,
     const ngx_ws_guard_frame_conf_t *conf, const stream_t *s,
     const run_t *whole, const run_t *bytes);
@@ -219,6 +221,67 @@ log_add(run_t *r, const char *fmt, unsigned long long a, unsigned long long b,
 
 
 /*
+ * The quiet runs: g takes the chunk the quiet parser f took, through the
+ * events alone; at the chunk's end every field that the rest of the code
+ * reads must be the same (those of the frame in progress only inside one,
+ * those of the message only while one is open).  rc is f's last result.
+ */
+
+static unsigned
+shadow_differs(const ngx_ws_guard_frame_t *f, ngx_ws_guard_frame_t *g,
+    const unsigned char *buf, size_t len, int rc)
+{
+    int                          grc;
+    size_t                       pos;
+    unsigned                     bad;
+    ngx_ws_guard_frame_event_t   ev;
+
+    pos = 0;
+
+    do {
+        grc = ngx_ws_guard_frame_parse(g, buf, len, &pos, &ev);
+    } while (grc == NGX_WS_GUARD_OK);
+
+    if (grc != rc) {
+        return 1;
+    }
+
+    if (rc == NGX_WS_GUARD_ERROR) {
+        return f->err_code != g->err_code || f->err_reason != g->err_reason
+               || f->frame.start != g->frame.start;
+    }
+
+    bad = f->state != g->state || f->offset != g->offset
+          || f->frames != g->frames || f->messages != g->messages
+          || f->payload_bytes != g->payload_bytes
+          || f->msg_active != g->msg_active || f->hdr_len != g->hdr_len
+          || f->close_received != g->close_received
+          || f->close_code != g->close_code
+          || f->close_reason_len != g->close_reason_len;
+
+    if (f->msg_active) {
+        bad |= f->msg_opcode != g->msg_opcode
+               || f->msg_compressed != g->msg_compressed
+               || f->msg_size != g->msg_size
+               || f->msg_utf8.state != g->msg_utf8.state;
+    }
+
+    if (!ngx_ws_guard_frame_boundary(f)) {
+        bad |= f->left != g->left || f->check_utf8 != g->check_utf8
+               || f->unmask != g->unmask
+               || f->frame.start != g->frame.start
+               || f->frame.length != g->frame.length
+               || f->frame.opcode != g->frame.opcode
+               || f->frame.fin != g->frame.fin
+               || f->frame.masked != g->frame.masked
+               || memcmp(f->frame.key, g->frame.key, 4) != 0;
+    }
+
+    return bad;
+}
+
+
+/*
  * Feeds s in chunks ending at cuts[] (the last chunk ends at len), each
  * chunk in its own heap buffer of exactly its size so that the sanitizer
  * sees any read outside it, and records the events and the checks of
@@ -233,14 +296,16 @@ run(run_t *r, const ngx_ws_guard_frame_conf_t *conf, const unsigned char *s,
     size_t                       i, from, to, pos;
     uint64_t                     base;
     unsigned char               *buf;
-    ngx_ws_guard_frame_t         f;
+    ngx_ws_guard_frame_t         f, g;
     ngx_ws_guard_frame_event_t   ev;
 
     static unsigned char  tmp[STREAM_MAX];
 
     memset(r, 0, sizeof(run_t));
 
-    if (ngx_ws_guard_frame_init(&f, conf) != NGX_WS_GUARD_OK) {
+    if (ngx_ws_guard_frame_init(&f, conf) != NGX_WS_GUARD_OK
+        || ngx_ws_guard_frame_init(&g, conf) != NGX_WS_GUARD_OK)
+    {
         r->bad++;
         return;
     }
@@ -266,12 +331,16 @@ run(run_t *r, const ngx_ws_guard_frame_conf_t *conf, const unsigned char *s,
 
             if (quiet) {
                 uint64_t  frames = f.frames, offset = f.offset;
-                size_t    at = pos;
+                uint64_t  messages = f.messages;
+                size_t    at = pos, ended;
 
-                (void) ngx_ws_guard_frame_run(&f, buf, to - from, &pos);
+                ended = ngx_ws_guard_frame_run(&f, buf, to - from, &pos);
 
                 r->quiet_frames += f.frames - frames;
                 quiet_total += f.frames - frames;
+
+                /* it returns the messages that ended in it */
+                r->bad += (ended != f.messages - messages);
 
                 /*
                  * f.offset follows; it stops at a boundary or in a data
@@ -413,6 +482,11 @@ run(run_t *r, const ngx_ws_guard_frame_conf_t *conf, const unsigned char *s,
             default:
                 r->bad++;
             }
+        }
+
+        if (quiet) {
+            /* the same chunk through the events alone: the same state */
+            r->bad += shadow_differs(&f, &g, buf, to - from, rc);
         }
 
         free(buf);
@@ -1386,7 +1460,7 @@ static void
 test_quiet(int client)
 {
     size_t                     i, k, cuts[2];
-    unsigned char              big[5000];
+    unsigned char              big[5000], text[900];
     ngx_ws_guard_frame_conf_t  conf;
 
     conf_default(&conf, client);
@@ -1497,6 +1571,76 @@ test_quiet(int client)
     CHECK_EQ_INT(run_q.quiet_frames, 2);
 
     conf.rsv1_allowed = 0;
+
+    /*
+     * against the events alone (expect_valid() compares the quiet way with
+     * them, and the parser's state at every chunk's end): a fragmented
+     * binary message whose continuation is not UTF-8; two fragmented
+     * messages at the message size limit, each counted from 0; masked
+     * text across scratch windows of sizes that are not a multiple of 4,
+     * code points cut by them
+     */
+
+    quiet = 0;
+
+    stream_init(&st, client);
+    put(&st, OP_BINARY, "\xff\xfe", 2);
+    put(&st, FIN|OP_CONT, "\x80\xc3", 2);
+    put(&st, FIN|OP_TEXT, "ok", 2);
+    expect_valid("binary continuation", &conf, &st, 3, 2);
+
+    conf.max_message_size = 10;
+
+    stream_init(&st, client);
+    put(&st, OP_TEXT, big, 6);
+    put(&st, FIN|OP_CONT, big, 4);
+    put(&st, OP_BINARY, big, 6);
+    put(&st, FIN|OP_CONT, big, 4);
+    put(&st, OP_TEXT, big, 9);
+    put(&st, FIN|OP_CONT, big, 1);
+    expect_valid("messages at the limit", &conf, &st, 6, 3);
+
+    conf.max_message_size = 0;
+
+    for (i = 0; i < 300; i++) {
+        memcpy(text + 3 * i, "\xe2\x82\xac", 3);
+    }
+
+    for (k = 1; k <= 13; k += 2) {
+        conf.scratch_size = k;
+
+        stream_init(&st, client);
+        put(&st, FIN|OP_TEXT, text, 900);
+        put(&st, OP_TEXT, text, 301);
+        put(&st, FIN|OP_CONT, text + 1, 2);
+        put(&st, FIN|OP_TEXT, text, 297);
+        expect_valid("scratch windows", &conf, &st, 4, 3);
+
+        stream_init(&st, client);
+        put(&st, FIN|OP_TEXT, text, 600);
+        put(&st, FIN|OP_TEXT, text, 298);
+        expect_violation("scratch windows, cut code point", &conf, &st,
+                         600 + (client ? 8 : 4), 1007, "invalid utf-8");
+    }
+
+    conf.scratch_size = sizeof(scratch);
+
+    quiet = 1;
+
+    /*
+     * a binary continuation that would be valid so far as text, then a
+     * chunk's end: the state of the message must still be that of binary
+     */
+
+    stream_init(&st, client);
+    put(&st, OP_BINARY, "\xff", 1);
+    put(&st, OP_CONT, "\xc3", 1);
+    cuts[0] = st.len;
+    put(&st, FIN|OP_CONT, "ok", 2);
+    run(&run_q, &conf, st.b, st.len, cuts, 1);
+    CHECK_EQ_INT(run_q.rc, NGX_WS_GUARD_AGAIN);
+    CHECK_EQ_INT(run_q.bad, 0);
+    CHECK_EQ_INT(run_q.quiet_frames, 3);
 
     /* conf.inspect set: nothing taken */
 
