@@ -812,7 +812,7 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
     u_char                       *p, *q;
     size_t                        pos;
     uint64_t                      base;
-    ngx_uint_t                    data, start, quiet;
+    ngx_uint_t                    data, start, quiet, stalled;
     ngx_ws_guard_frame_t         *f;
     ngx_ws_guard_frame_event_t    ev;
     ngx_http_ws_guard_verdict_t   v;
@@ -835,15 +835,26 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
              && !s->buffer && !s->dropping && !s->drop_frame
              && !s->stop_at_end);
 
+    stalled = 0;
+
     for ( ;; ) {
 
-        if (quiet) {
+        /*
+         * what run() stopped before goes to the events up to the end of
+         * that frame: a violation is not checked again window by window
+         */
+
+        if (quiet && !stalled) {
             pos = 0;
             base = f->offset;
 
             if (ngx_ws_guard_frame_run(f, p, s->last - p, &pos)) {
                 s->wc->active = ngx_current_msec;
             }
+
+            /* it took nothing of a data frame there (not a split header) */
+            stalled = (pos == 0 && p < s->last
+                       && (ngx_ws_guard_frame_boundary(f) || s->in_payload));
 
             if (pos) {
                 if (ngx_ws_guard_frame_boundary(f)) {
@@ -1041,6 +1052,7 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
             s->in_payload = 0;
             s->frame_sent = 0;
             s->frame = q;
+            stalled = 0;
 
             if (ev.flags & NGX_WS_GUARD_FRAME_MESSAGE_END) {
                 s->wc->active = ngx_current_msec;
