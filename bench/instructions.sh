@@ -55,10 +55,10 @@ for name in "$@"; do
     fi
 
     port=$(grep -o 'listen 127.0.0.1:[0-9]*' "$d/nginx.conf" | cut -d: -f2)
-    echo_port=$(grep -o 'proxy_pass http://127.0.0.1:[0-9]*' \
-                "$d/nginx.conf" | head -1 | cut -d: -f3)
 
-    "$bin/ws_echo" -p "$echo_port" 2> "$d/instructions-echo.log" &
+    # the echo backend again where the run had it
+    "$bin/ws_echo" -p "$(cat "$out/echo.port")" \
+        2> "$d/instructions-echo.log" &
     echo_pid=$!
 
     valgrind --tool=callgrind --callgrind-out-file="$d/callgrind.out" \
@@ -75,11 +75,15 @@ for name in "$@"; do
         sleep 0.2
     done
 
+    # what bench/run.sh gives ws_load: the token, the fragment's options
     token=$(cat "$out/jwt-hs256.token" 2>/dev/null || true)
     opts=(-j)
     if [ -n "$token" ]; then
         opts+=(-H "Authorization: Bearer $token")
     fi
+    extra=$(sed -n '/^# load: */{s///p;q}' "$d/fragment.conf")
+    read -r -a extra <<< "${extra//@TOKEN@/$token}"
+    opts+=("${extra[@]}")
 
     line=$("$bin/ws_load" -p "$port" -l "$name" "${opts[@]}" -c "$conns" \
            -s "$size" -d "$depth" -t "$secs" -w 0)

@@ -78,6 +78,8 @@ static ngx_int_t ngx_http_ws_guard_token_has_scope(ngx_http_request_t *r,
     ngx_str_t *scope);
 static ngx_int_t ngx_http_ws_guard_message_state(
     ngx_http_ws_guard_side_t *s);
+static ngx_http_ws_guard_scopes_t *ngx_http_ws_guard_message_scopes(
+    ngx_http_ws_guard_loc_conf_t *wlcf, ngx_uint_t client);
 static void ngx_http_ws_guard_message_release(ngx_http_ws_guard_msg_t *m);
 static void ngx_http_ws_guard_message_fail(ngx_http_ws_guard_msg_t *m,
     ngx_http_ws_guard_verdict_t *v, ngx_uint_t code, const char *reason,
@@ -111,6 +113,17 @@ ngx_http_ws_guard_message_size(ngx_http_request_t *r)
 }
 
 
+/* the message scope rules, which only the client's messages answer to */
+
+static ngx_http_ws_guard_scopes_t *
+ngx_http_ws_guard_message_scopes(ngx_http_ws_guard_loc_conf_t *wlcf,
+    ngx_uint_t client)
+{
+    return (client && wlcf->message.scopes) ? wlcf->message.scopes->elts
+                                            : NULL;
+}
+
+
 ngx_int_t
 ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
 {
@@ -125,8 +138,7 @@ ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
 
     dir = s->client ? 0 : 1;
-    scopes = (s->client && wlcf->message.scopes) ? wlcf->message.scopes->elts
-                                                 : NULL;
+    scopes = ngx_http_ws_guard_message_scopes(wlcf, s->client);
 
     if (wlcf->message.schema[dir] == NULL
         && wlcf->message.deny[dir] == NULL
@@ -480,7 +492,7 @@ ngx_http_ws_guard_token_has_scope(ngx_http_request_t *r, ngx_str_t *scope)
 static ngx_int_t
 ngx_http_ws_guard_message_state(ngx_http_ws_guard_side_t *s)
 {
-    char                        err[NGX_MAX_ERROR_STR];
+    char                           err[NGX_MAX_ERROR_STR];
     ngx_pool_cleanup_t            *cln;
     ngx_http_ws_guard_msg_t       *m;
     ngx_http_ws_guard_spare_t     *spare;
@@ -519,8 +531,7 @@ ngx_http_ws_guard_message_state(ngx_http_ws_guard_side_t *s)
     wlcf = ngx_http_get_module_loc_conf(s->wc->request,
                                         ngx_http_ws_guard_module);
 
-    scopes = (m->client && wlcf->message.scopes)
-             ? wlcf->message.scopes->elts : NULL;
+    scopes = ngx_http_ws_guard_message_scopes(wlcf, m->client);
 
     ngx_memzero(&conf, sizeof(ngx_ws_guard_schema_conf_t));
 

@@ -48,8 +48,11 @@ enum {
 static int ngx_ws_guard_frame_header(ngx_ws_guard_frame_t *f,
     const unsigned char *h, size_t n, size_t *need);
 static int ngx_ws_guard_frame_run_payload(ngx_ws_guard_frame_t *f,
+    const unsigned char *p, size_t n, uint64_t offset, unsigned unmask,
+    ngx_ws_guard_utf8_t *u);
+static int ngx_ws_guard_frame_window(ngx_ws_guard_frame_t *f,
     const unsigned char *p, size_t n, uint64_t offset, unsigned check,
-    unsigned unmask, ngx_ws_guard_utf8_t *u);
+    ngx_ws_guard_utf8_t *u);
 static void ngx_ws_guard_frame_close_data(ngx_ws_guard_frame_t *f,
     const unsigned char *d, size_t n);
 static int ngx_ws_guard_frame_end(ngx_ws_guard_frame_t *f,
@@ -67,7 +70,7 @@ ngx_ws_guard_frame_parse(ngx_ws_guard_frame_t *f, const unsigned char *buf,
 {
     int                   rc;
     size_t                n, need;
-    uint64_t              base, hi;
+    uint64_t              base;
     const unsigned char  *p, *end;
 
     p = buf + *pos;
@@ -190,17 +193,11 @@ ngx_ws_guard_frame_parse(ngx_ws_guard_frame_t *f, const unsigned char *buf,
                 n = f->conf.scratch_size;
             }
 
-            hi = ngx_ws_guard_frame_xor(f->conf.scratch, p, n, f->frame.key,
-                                        ev->offset);
             ev->data = f->conf.scratch;
 
-            /* ASCII between code points leaves the UTF-8 state as it is */
-
-            if (f->check_utf8
-                && ((hi & NGX_WS_GUARD_FRAME_HIGH)
-                    || !ngx_ws_guard_utf8_boundary(&f->msg_utf8))
-                && ngx_ws_guard_utf8_validate(&f->msg_utf8, f->conf.scratch, n)
-                   != NGX_WS_GUARD_OK)
+            if (ngx_ws_guard_frame_window(f, p, n, ev->offset, f->check_utf8,
+                                          &f->msg_utf8)
+                != NGX_WS_GUARD_OK)
             {
                 ngx_ws_guard_frame_violation(f, NGX_WS_GUARD_CLOSE_INVALID_DATA,
                                              "invalid utf-8");
@@ -354,7 +351,7 @@ ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f, const unsigned char *buf,
     size_t len, size_t *pos)
 {
     size_t                n, need, ended;
-    uint64_t              length, offset;
+    uint64_t              length, at, offset;
     unsigned              op, start, text, check, unmask;
     ngx_ws_guard_utf8_t   u;
     const unsigned char  *p, *end;
@@ -380,26 +377,13 @@ ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f, const unsigned char *buf,
                 break;
             }
 
-            n = end - p;
-
-            if ((uint64_t) n > f->left) {
-                n = (size_t) f->left;
-            }
-
+            need = 0;
+            start = 0;
+            length = f->left;
+            at = f->frame.length - f->left;
+            check = f->check_utf8;
+            unmask = f->unmask;
             u = f->msg_utf8;
-
-            if (ngx_ws_guard_frame_run_payload(f, p, n,
-                                               f->frame.length - f->left,
-                                               f->check_utf8, f->unmask, &u)
-                != NGX_WS_GUARD_OK
-                || (n == f->left && f->frame.fin && f->check_utf8
-                    && ngx_ws_guard_utf8_finish(&u) != NGX_WS_GUARD_OK))
-            {
-                break;
-            }
-
-            f->msg_utf8 = u;
-            f->left -= n;
 
         } else if (f->state == sw_start && end - p >= 2) {
 
@@ -435,24 +419,33 @@ ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f, const unsigned char *buf,
                 u = f->msg_utf8;
             }
 
+            length = f->frame.length;
+            at = 0;
             check = text && f->conf.utf8;
             unmask = check && f->frame.masked;
-            length = f->frame.length;
 
-            n = (end - p) - need;
+        } else {
+            break;
+        }
 
-            if ((uint64_t) n > length) {
-                n = (size_t) length;
-            }
+        /* the payload here, checked on a copy of the UTF-8 state */
 
-            if (ngx_ws_guard_frame_run_payload(f, p + need, n, 0, check,
-                                               unmask, &u)
+        n = (end - p) - need;
+
+        if ((uint64_t) n > length) {
+            n = (size_t) length;
+        }
+
+        if (check
+            && (ngx_ws_guard_frame_run_payload(f, p + need, n, at, unmask, &u)
                 != NGX_WS_GUARD_OK
-                || (n == length && f->frame.fin && check
-                    && ngx_ws_guard_utf8_finish(&u) != NGX_WS_GUARD_OK))
-            {
-                break;
-            }
+                || (n == length && f->frame.fin
+                    && ngx_ws_guard_utf8_finish(&u) != NGX_WS_GUARD_OK)))
+        {
+            break;
+        }
+
+        if (f->state == sw_start) {
 
             /* the header passed, and the payload so far: its HEADER event */
 
@@ -466,25 +459,20 @@ ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f, const unsigned char *buf,
             }
 
             f->msg_size += length;
-            f->msg_utf8 = u;
             f->check_utf8 = check;
             f->unmask = unmask;
             f->hdr_len = 0;
-            f->left = length - n;
+            f->left = length;
             f->state = sw_payload;
-
-            p += need;
-            offset += need;
-
-        } else {
-            break;
         }
 
         /* n bytes of payload passed: DATA, and END if they were the last */
 
-        p += n;
-        offset += n;
+        f->msg_utf8 = u;
+        f->left -= n;
         f->payload_bytes += n;
+        p += need + n;
+        offset += need + n;
 
         if (f->left) {
             break;
@@ -508,21 +496,16 @@ ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f, const unsigned char *buf,
 
 
 /*
- * Checks n payload bytes at offset in the frame: text unmasked a scratch
- * window at a time if need be; the UTF-8 state is the caller's copy.
+ * Checks n bytes of text payload at offset in the frame against the UTF-8
+ * state u, unmasked a scratch window at a time if need be.
  */
 
 static int
 ngx_ws_guard_frame_run_payload(ngx_ws_guard_frame_t *f,
-    const unsigned char *p, size_t n, uint64_t offset, unsigned check,
-    unsigned unmask, ngx_ws_guard_utf8_t *u)
+    const unsigned char *p, size_t n, uint64_t offset, unsigned unmask,
+    ngx_ws_guard_utf8_t *u)
 {
-    size_t    k;
-    uint64_t  hi;
-
-    if (!check) {
-        return NGX_WS_GUARD_OK;
-    }
+    size_t  k;
 
     if (!unmask) {
         return ngx_ws_guard_utf8_validate(u, p, n);
@@ -531,15 +514,8 @@ ngx_ws_guard_frame_run_payload(ngx_ws_guard_frame_t *f,
     while (n) {
         k = (n < f->conf.scratch_size) ? n : f->conf.scratch_size;
 
-        hi = ngx_ws_guard_frame_xor(f->conf.scratch, p, k, f->frame.key,
-                                    offset);
-
-        /* ASCII between code points leaves the UTF-8 state as it is */
-
-        if (((hi & NGX_WS_GUARD_FRAME_HIGH)
-             || !ngx_ws_guard_utf8_boundary(u))
-            && ngx_ws_guard_utf8_validate(u, f->conf.scratch, k)
-               != NGX_WS_GUARD_OK)
+        if (ngx_ws_guard_frame_window(f, p, k, offset, 1, u)
+            != NGX_WS_GUARD_OK)
         {
             return NGX_WS_GUARD_ERROR;
         }
@@ -547,6 +523,33 @@ ngx_ws_guard_frame_run_payload(ngx_ws_guard_frame_t *f,
         p += k;
         n -= k;
         offset += k;
+    }
+
+    return NGX_WS_GUARD_OK;
+}
+
+
+/*
+ * Unmasks n bytes (at most the scratch window) at offset in the frame into
+ * the window; with check, feeds them to the UTF-8 state u.  ASCII between
+ * code points leaves the state as it is: the OR of the unmasked bytes says
+ * so without looking at them again.
+ */
+
+static int
+ngx_ws_guard_frame_window(ngx_ws_guard_frame_t *f, const unsigned char *p,
+    size_t n, uint64_t offset, unsigned check, ngx_ws_guard_utf8_t *u)
+{
+    uint64_t  hi;
+
+    hi = ngx_ws_guard_frame_xor(f->conf.scratch, p, n, f->frame.key, offset);
+
+    if (check
+        && ((hi & NGX_WS_GUARD_FRAME_HIGH) || !ngx_ws_guard_utf8_boundary(u))
+        && ngx_ws_guard_utf8_validate(u, f->conf.scratch, n)
+           != NGX_WS_GUARD_OK)
+    {
+        return NGX_WS_GUARD_ERROR;
     }
 
     return NGX_WS_GUARD_OK;

@@ -60,6 +60,12 @@
 #define NGX_WS_GUARD_JSON_SLACK  8
 
 
+/* the escapes of one character after the backslash, but \u */
+#define ngx_ws_guard_json_simple_escape(c)                                    \
+    ((c) == '"' || (c) == '\\' || (c) == '/' || (c) == 'b' || (c) == 'f'     \
+     || (c) == 'n' || (c) == 'r' || (c) == 't')
+
+
 static void *ngx_ws_guard_json_default_alloc(void *data, size_t size);
 static void ngx_ws_guard_json_default_free(void *data, void *p);
 static int ngx_ws_guard_json_fail(ngx_ws_guard_json_t *j, unsigned error,
@@ -75,10 +81,6 @@ static size_t ngx_ws_guard_json_utf8(uint32_t cp, unsigned char *b);
 static size_t ngx_ws_guard_json_span(const unsigned char *p, size_t len,
     int escapes, size_t *cont_out, size_t *esc_out);
 
-/* the escapes of one character after the backslash, but \u */
-#define ngx_ws_guard_json_simple_escape(c)                                    \
-    ((c) == '"' || (c) == '\\' || (c) == '/' || (c) == 'b' || (c) == 'f'     \
-     || (c) == 'n' || (c) == 'r' || (c) == 't')
 static int ngx_ws_guard_json_utf8_check(ngx_ws_guard_json_t *j,
     const unsigned char *p, size_t n, size_t at);
 static size_t ngx_ws_guard_json_string(ngx_ws_guard_json_t *j,
@@ -708,9 +710,11 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
             break;
         }
 
-        sum = _mm_sad_epu8(acc, zero);
-        c += (size_t) _mm_cvtsi128_si32(sum)
-             + (size_t) _mm_extract_epi16(sum, 4);
+        if (k) {
+            sum = _mm_sad_epu8(acc, zero);
+            c += (size_t) _mm_cvtsi128_si32(sum)
+                 + (size_t) _mm_extract_epi16(sum, 4);
+        }
 
         if (stop) {
             *cont_out = c;
@@ -923,24 +927,16 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
 
             c = p[i];
 
-            switch (c) {
-            case '"':
-            case '\\':
-            case '/':
-            case 'b':
-            case 'f':
-            case 'n':
-            case 'r':
-            case 't':
+            if (ngx_ws_guard_json_simple_escape(c)) {
                 j->cps++;
                 j->lex = L_STR;
-                break;
-            case 'u':
+
+            } else if (c == 'u') {
                 j->lex = L_HEX;
                 j->hex = 0;
                 j->code = 0;
-                break;
-            default:
+
+            } else {
                 ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_SYNTAX,
                                        "invalid escape in a string", i);
                 return i;

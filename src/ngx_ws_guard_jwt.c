@@ -1832,6 +1832,9 @@ ngx_ws_guard_jwt_put16(u_char *p, size_t n)
 }
 
 
+#define ngx_ws_guard_jwt_get16(p)  ((p)[0] | (size_t) (p)[1] << 8)
+
+
 static u_char *
 ngx_ws_guard_jwt_flat_copy(ngx_ws_guard_jwt_t *jwt,
     const ngx_ws_guard_jwt_json_t *obj, u_char *p)
@@ -1912,9 +1915,9 @@ ngx_ws_guard_jwt_entry(const u_char *p, ngx_ws_guard_jwt_entry_t *e)
 
     e->type = p[0];
     e->strings = p[1];
-    e->name.len = p[2] | (size_t) p[3] << 8;
-    e->value.len = p[4] | (size_t) p[5] << 8;
-    e->nelts = p[6] | (size_t) p[7] << 8;
+    e->name.len = ngx_ws_guard_jwt_get16(p + 2);
+    e->value.len = ngx_ws_guard_jwt_get16(p + 4);
+    e->nelts = ngx_ws_guard_jwt_get16(p + 6);
 
     p += NGX_WS_GUARD_JWT_ENTRY;
 
@@ -1927,7 +1930,7 @@ ngx_ws_guard_jwt_entry(const u_char *p, ngx_ws_guard_jwt_entry_t *e)
     e->elts = p;
 
     for (i = 0; i < e->nelts; i++) {
-        p += 2 + (p[0] | (size_t) p[1] << 8);
+        p += 2 + ngx_ws_guard_jwt_get16(p);
     }
 
     return p;
@@ -1971,27 +1974,39 @@ static int
 ngx_ws_guard_jwt_names(const ngx_ws_guard_jwt_json_t *m,
     const u_char *entry, const ngx_ws_guard_jwt_str_t *s, int words)
 {
-    size_t                          i, len;
+    size_t                          i;
+    unsigned                        type;
     const u_char                   *p;
     ngx_ws_guard_jwt_str_t          v;
     ngx_ws_guard_jwt_entry_t        e;
+    const ngx_ws_guard_jwt_str_t   *value;
     const ngx_ws_guard_jwt_json_t  *c;
 
     if (entry != NULL) {
         (void) ngx_ws_guard_jwt_entry(entry, &e);
+        type = e.type;
+        value = &e.value;
 
-        if (e.type == NGX_WS_GUARD_JWT_STRING) {
-            return words ? ngx_ws_guard_jwt_has_word(&e.value, s)
-                         : ngx_ws_guard_jwt_str_eq(&e.value, s->data, s->len);
-        }
+    } else if (m != NULL) {
+        type = m->type;
+        value = &m->value;
 
+    } else {
+        return 0;
+    }
+
+    if (type == NGX_WS_GUARD_JWT_STRING) {
+        return words ? ngx_ws_guard_jwt_has_word(value, s)
+                     : ngx_ws_guard_jwt_str_eq(value, s->data, s->len);
+    }
+
+    if (entry != NULL) {
         p = e.elts;
 
         for (i = 0; i < e.nelts; i++) {
-            len = p[0] | (size_t) p[1] << 8;
+            v.len = ngx_ws_guard_jwt_get16(p);
             v.data = (u_char *) p + 2;
-            v.len = len;
-            p += 2 + len;
+            p += 2 + v.len;
 
             if (ngx_ws_guard_jwt_str_eq(&v, s->data, s->len)) {
                 return 1;
@@ -1999,15 +2014,6 @@ ngx_ws_guard_jwt_names(const ngx_ws_guard_jwt_json_t *m,
         }
 
         return 0;
-    }
-
-    if (m == NULL) {
-        return 0;
-    }
-
-    if (m->type == NGX_WS_GUARD_JWT_STRING) {
-        return words ? ngx_ws_guard_jwt_has_word(&m->value, s)
-                     : ngx_ws_guard_jwt_str_eq(&m->value, s->data, s->len);
     }
 
     for (c = m->child; c; c = c->next) {
