@@ -402,7 +402,7 @@ ngx_module_t  ngx_http_ws_guard_module = {
     ngx_http_ws_guard_commands,            /* module directives */
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_http_ws_guard_jwt_init_module,     /* init module */
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */

@@ -353,6 +353,9 @@ void ngx_http_ws_guard_jwt_create_conf(ngx_http_ws_guard_jwt_conf_t *conf);
 char *ngx_http_ws_guard_jwt_merge_conf(ngx_conf_t *cf,
     ngx_http_ws_guard_jwt_conf_t *prev, ngx_http_ws_guard_jwt_conf_t *conf);
 ngx_int_t ngx_http_ws_guard_jwt_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_ws_guard_jwt_init_module(ngx_cycle_t *cycle);
+void ngx_http_ws_guard_jwt_trim(ngx_http_request_t *r,
+    ngx_http_ws_guard_ctx_t *ctx);
 char *ngx_http_ws_guard_jwt_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ws_guard_jwt_algorithms(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -374,6 +377,7 @@ ngx_int_t ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s,
 ngx_int_t ngx_http_ws_guard_message_end(ngx_http_ws_guard_side_t *s,
     ngx_http_ws_guard_verdict_t *v);
 void ngx_http_ws_guard_message_abort(ngx_http_ws_guard_side_t *s);
+void ngx_http_ws_guard_message_close(ngx_http_ws_guard_side_t *s);
 char *ngx_http_ws_guard_schema_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_ws_guard_message_scope(ngx_conf_t *cf, ngx_command_t *cmd,

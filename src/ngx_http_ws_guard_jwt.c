@@ -619,6 +619,163 @@ ngx_http_ws_guard_jwt_cleanup(void *data)
 }
 
 
+/*
+ * Once the configuration is complete: the header fields and claims that
+ * its variables name.  nginx keeps every variable a directive names
+ * ($ws_guard_jwt_claim_sub in a log format, a proxy_set_header, a limit
+ * zone's key...) in the core's list of indexed variables, by name.
+ */
+
+ngx_int_t
+ngx_http_ws_guard_jwt_init_module(ngx_cycle_t *cycle)
+{
+    size_t                          skip;
+    ngx_str_t                      *name;
+    ngx_uint_t                      i;
+    ngx_array_t                   **list;
+    ngx_http_variable_t            *v;
+    ngx_http_core_main_conf_t      *cmcf;
+    ngx_http_ws_guard_main_conf_t  *wmcf;
+
+    wmcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_ws_guard_module);
+    cmcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_core_module);
+
+    if (wmcf == NULL || cmcf == NULL) {
+        return NGX_OK;
+    }
+
+    v = cmcf->variables.elts;
+
+    for (i = 0; i < cmcf->variables.nelts; i++) {
+
+        if (v[i].name.len > sizeof("ws_guard_jwt_claim_") - 1
+            && ngx_strncmp(v[i].name.data, "ws_guard_jwt_claim_",
+                           sizeof("ws_guard_jwt_claim_") - 1) == 0)
+        {
+            skip = sizeof("ws_guard_jwt_claim_") - 1;
+            list = &wmcf->jwt_claims;
+
+        } else if (v[i].name.len > sizeof("ws_guard_jwt_header_") - 1
+                   && ngx_strncmp(v[i].name.data, "ws_guard_jwt_header_",
+                                  sizeof("ws_guard_jwt_header_") - 1) == 0)
+        {
+            skip = sizeof("ws_guard_jwt_header_") - 1;
+            list = &wmcf->jwt_headers;
+
+        } else {
+            continue;
+        }
+
+        if (*list == NULL) {
+            *list = ngx_array_create(cycle->pool, 4, sizeof(ngx_str_t));
+            if (*list == NULL) {
+                return NGX_ERROR;
+            }
+        }
+
+        name = ngx_array_push(*list);
+        if (name == NULL) {
+            return NGX_ERROR;
+        }
+
+        name->data = v[i].name.data + skip;
+        name->len = v[i].name.len - skip;
+    }
+
+    /* last, what message scope rules read (left out where none apply) */
+
+    if (wmcf->jwt_claims == NULL) {
+        wmcf->jwt_claims = ngx_array_create(cycle->pool, 2,
+                                            sizeof(ngx_str_t));
+        if (wmcf->jwt_claims == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    name = ngx_array_push_n(wmcf->jwt_claims, 2);
+    if (name == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&name[0], "scope");
+    ngx_str_set(&name[1], "scp");
+
+    return NGX_OK;
+}
+
+
+/*
+ * At the upgrade: the token keeps of its header fields and claims only
+ * those a variable of the configuration names, and the scope claims if
+ * message scope rules read them; with none of them, it goes.  What is
+ * asked for later (the access log when the connection ends, the rules)
+ * answers as before.
+ */
+
+void
+ngx_http_ws_guard_jwt_trim(ngx_http_request_t *r, ngx_http_ws_guard_ctx_t *ctx)
+{
+    size_t                          kept, nclaims;
+    ngx_array_t                    *headers;
+    ngx_pool_cleanup_t             *cln;
+    ngx_http_ws_guard_loc_conf_t   *wlcf;
+    ngx_http_ws_guard_main_conf_t  *wmcf;
+
+    if (ctx->token == NULL) {
+        return;
+    }
+
+    wmcf = ngx_http_get_module_main_conf(r, ngx_http_ws_guard_module);
+    wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
+
+    if (wmcf->jwt_claims == NULL) {
+        /* init_module did not run: keep everything */
+        return;
+    }
+
+    /* the claims named, then "scope" and "scp" */
+
+    nclaims = wmcf->jwt_claims->nelts;
+
+    if (wlcf->message.scopes == NULL && wlcf->message.scope_default) {
+        nclaims -= 2;
+    }
+
+    headers = wmcf->jwt_headers;
+
+    /* ngx_ws_guard_jwt_str_t has the layout of ngx_str_t */
+
+    if (ngx_ws_guard_jwt_keep(ctx->token,
+                              headers ? headers->elts : NULL,
+                              headers ? headers->nelts : 0,
+                              wmcf->jwt_claims->elts, nclaims, &kept)
+        != NGX_WS_GUARD_OK)
+    {
+        /* no memory for the smaller block: it stays whole */
+        return;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "ws guard token: %uz members kept", kept);
+
+    if (kept) {
+        return;
+    }
+
+    for (cln = ctx->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_ws_guard_jwt_cleanup
+            && cln->data == ctx->token)
+        {
+            cln->data = NULL;
+        }
+    }
+
+    ngx_ws_guard_jwt_free(ctx->token);
+    ctx->token = NULL;
+}
+
+
 static void
 ngx_http_ws_guard_jwt_keyset_cleanup(void *data)
 {

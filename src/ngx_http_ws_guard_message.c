@@ -55,21 +55,32 @@ typedef struct {
 struct ngx_http_ws_guard_msg_s {
     ngx_ws_guard_schema_state_t  *json;      /* while a message is open */
     ngx_http_ws_guard_spare_t   **spare;
-    u_char                       *text;      /* deny patterns: the message */
-    size_t                        text_len;
-    size_t                        text_cap;
-    size_t                        text_max;
-    unsigned                      client:1;
-    unsigned                      active:1;  /* a text message is open */
-    unsigned                      failed:1;
-    unsigned                      validate:1; /* schema or scope rules */
 
     /*
      * the state's reason, kept when the state goes back: from the pool at
      * the first invalid message (an idle connection holds no room for it)
      */
     char                         *reason;
+
+    unsigned                      client:1;
+    unsigned                      active:1;  /* a text message is open */
+    unsigned                      failed:1;
+    unsigned                      validate:1; /* schema or scope rules */
+    unsigned                      deny:1;    /* deny patterns: text below */
+
+    /*
+     * deny patterns see the whole message: only with them is this part
+     * allocated (ngx_http_ws_guard_msg_size())
+     */
+    u_char                       *text;
+    size_t                        text_len;
+    size_t                        text_cap;
 };
+
+
+#define ngx_http_ws_guard_msg_size(deny)                                     \
+    ((deny) ? sizeof(ngx_http_ws_guard_msg_t)                                 \
+            : offsetof(ngx_http_ws_guard_msg_t, text))
 
 
 static ngx_int_t ngx_http_ws_guard_message_scope_check(
@@ -87,7 +98,6 @@ static void ngx_http_ws_guard_message_fail(ngx_http_ws_guard_msg_t *m,
 static void ngx_http_ws_guard_message_invalid(ngx_http_ws_guard_side_t *s,
     ngx_http_ws_guard_verdict_t *v);
 static void ngx_http_ws_guard_spare_cleanup(void *data);
-static void ngx_http_ws_guard_message_cleanup(void *data);
 static void ngx_http_ws_guard_schema_cleanup(void *data);
 static void ngx_http_ws_guard_rules_cleanup(void *data);
 
@@ -108,8 +118,9 @@ ngx_http_ws_guard_message_size(ngx_http_request_t *r)
         return 0;
     }
 
-    return 2 * (sizeof(ngx_http_ws_guard_msg_t)
-                + sizeof(ngx_pool_cleanup_t) + 2 * NGX_ALIGNMENT);
+    return ngx_http_ws_guard_msg_size(wlcf->message.deny[0] != NULL)
+           + ngx_http_ws_guard_msg_size(wlcf->message.deny[1] != NULL)
+           + 2 * NGX_ALIGNMENT;
 }
 
 
@@ -128,7 +139,6 @@ ngx_int_t
 ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
 {
     ngx_uint_t                         dir;
-    ngx_pool_cleanup_t                *cln;
     ngx_http_request_t                *r;
     ngx_http_ws_guard_msg_t           *m;
     ngx_http_ws_guard_scopes_t        *scopes;
@@ -148,32 +158,26 @@ ngx_http_ws_guard_message_init(ngx_http_ws_guard_side_t *s)
         return NGX_OK;
     }
 
-    m = ngx_pcalloc(s->wc->pool, sizeof(ngx_http_ws_guard_msg_t));
+    m = ngx_pcalloc(s->wc->pool,
+                    ngx_http_ws_guard_msg_size(wlcf->message.deny[dir]
+                                               != NULL));
     if (m == NULL) {
         return NGX_ERROR;
     }
 
     m->client = s->client;
+    m->deny = (wlcf->message.deny[dir] != NULL);
+
+    /*
+     * a validator state held when the connection ends is given back by
+     * ngx_http_ws_guard_message_close(), from the connection's cleanup
+     */
 
     if (wlcf->message.schema[dir]
         || (s->client && (scopes || !wlcf->message.scope_default)))
     {
         m->validate = 1;
         m->spare = (ngx_http_ws_guard_spare_t **) &wlcf->message.spare[dir];
-
-        cln = ngx_pool_cleanup_add(s->wc->pool, 0);
-        if (cln == NULL) {
-            return NGX_ERROR;
-        }
-
-        cln->handler = ngx_http_ws_guard_message_cleanup;
-        cln->data = m;
-    }
-
-    if (wlcf->message.deny[dir]) {
-        /* deny patterns see a whole text message, held up to the limit */
-        m->text_max = wlcf->max_message_size ? (size_t) wlcf->max_message_size
-                                             : 16 * 1024 * 1024;
     }
 
     s->msg = m;
@@ -188,9 +192,10 @@ ngx_int_t
 ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s, u_char *p,
     size_t len, ngx_http_ws_guard_verdict_t *v)
 {
-    size_t                    size;
-    u_char                   *text;
-    ngx_http_ws_guard_msg_t  *m;
+    size_t                         size, max;
+    u_char                        *text;
+    ngx_http_ws_guard_msg_t       *m;
+    ngx_http_ws_guard_loc_conf_t  *wlcf;
 
     m = s->msg;
 
@@ -215,8 +220,16 @@ ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s, u_char *p,
         return NGX_ERROR;
     }
 
-    if (m->text_max) {
-        if (len > m->text_max - m->text_len) {
+    if (m->deny) {
+        /* deny patterns see a whole text message, held up to the limit */
+
+        wlcf = ngx_http_get_module_loc_conf(s->wc->request,
+                                            ngx_http_ws_guard_module);
+
+        max = wlcf->max_message_size ? (size_t) wlcf->max_message_size
+                                     : 16 * 1024 * 1024;
+
+        if (len > max - m->text_len) {
             ngx_http_ws_guard_message_fail(m, v, NGX_WS_GUARD_CLOSE_TOO_BIG,
                                            "message too big", "size");
             return NGX_ERROR;
@@ -229,7 +242,7 @@ ngx_http_ws_guard_message_data(ngx_http_ws_guard_side_t *s, u_char *p,
              */
             size = ngx_max(m->text_cap * 2, m->text_len + len);
             size = ngx_max(size, 4096);
-            size = ngx_min(size, m->text_max);
+            size = ngx_min(size, max);
 
             text = ngx_pnalloc(s->wc->pool, size);
             if (text == NULL) {
@@ -310,7 +323,7 @@ ngx_http_ws_guard_message_end(ngx_http_ws_guard_side_t *s,
         }
     }
 
-    if (m->text_max) {
+    if (m->deny) {
         r = s->wc->request;
         wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
 
@@ -347,7 +360,10 @@ done:
 
     ngx_http_ws_guard_message_release(m);
 
-    m->text_len = 0;
+    if (m->deny) {
+        m->text_len = 0;
+    }
+
     m->failed = 0;
     m->active = 0;
 
@@ -644,13 +660,14 @@ ngx_http_ws_guard_spare_cleanup(void *data)
 }
 
 
-static void
-ngx_http_ws_guard_message_cleanup(void *data)
-{
-    ngx_http_ws_guard_msg_t  *m = data;
+/* the connection ends, maybe inside a message */
 
-    /* the connection ended inside a message */
-    ngx_http_ws_guard_message_release(m);
+void
+ngx_http_ws_guard_message_close(ngx_http_ws_guard_side_t *s)
+{
+    if (s->msg) {
+        ngx_http_ws_guard_message_release(s->msg);
+    }
 }
 
 

@@ -102,6 +102,9 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    /* the handshake is over: the token as far as later steps read it */
+    ngx_http_ws_guard_jwt_trim(r, ctx);
+
     wc = ngx_pcalloc(ctx->pool, sizeof(ngx_http_ws_guard_conn_t));
     if (wc == NULL) {
         return NGX_ERROR;
@@ -1873,6 +1876,10 @@ ngx_http_ws_guard_cleanup_request(void *data)
     }
 
     wc->restored = 1;
+
+    /* validator states held go back to the spares */
+    ngx_http_ws_guard_message_close(&wc->client);
+    ngx_http_ws_guard_message_close(&wc->upstream);
 
     if (!wc->hooked) {
         /* the hook was not completed */

@@ -99,19 +99,31 @@ typedef struct {
 } ngx_http_ws_guard_holds_t;
 
 
-/* one bucket pair a frame is checked against */
+/*
+ * One bucket pair a frame is checked against, and where its rates,
+ * burst and direction are configured: a ws_guard_rate of the location, or
+ * a zone held since the handshake (then the bucket pair is the zone's,
+ * under its mutex).
+ */
 
 typedef struct {
     ngx_http_ws_guard_bucket_t   *bucket;    /* [2] */
-    ngx_http_ws_guard_rates_t    *rates;
-    ngx_uint_t                    burst;
-    ngx_uint_t                    direction;
-    ngx_slab_pool_t              *shpool;    /* a zone's; NULL: our own */
-    ngx_str_t                    *zone;
+    ngx_http_ws_guard_rate_t     *rate;      /* or NULL, and then */
+    ngx_http_ws_guard_hold_t     *hold;
 } ngx_http_ws_guard_limiter_t;
 
 
-/* per connection, where limits apply: wc->rate */
+#define ngx_http_ws_guard_limiter_rates(lim)                                  \
+    ((lim)->hold ? &(lim)->hold->zone->rates : &(lim)->rate->rates)
+#define ngx_http_ws_guard_limiter_burst(lim)                                  \
+    ((lim)->hold ? (lim)->hold->limit->burst : (lim)->rate->burst)
+#define ngx_http_ws_guard_limiter_direction(lim)                              \
+    ((lim)->hold ? (lim)->hold->limit->direction : (lim)->rate->direction)
+#define ngx_http_ws_guard_limiter_shpool(lim)                                 \
+    ((lim)->hold ? (lim)->hold->zone->shpool : NULL)
+
+
+/* per connection, where limits apply: wc->rate, its limiters after it */
 
 typedef struct {
     ngx_http_ws_guard_limiter_t     *limiters;
@@ -538,7 +550,7 @@ ngx_http_ws_guard_rate_size(ngx_http_request_t *r)
 
     if (n) {
         size += sizeof(ngx_http_ws_guard_rate_conn_t)
-                + n * sizeof(ngx_http_ws_guard_limiter_t) + 2 * NGX_ALIGNMENT;
+                + n * sizeof(ngx_http_ws_guard_limiter_t) + NGX_ALIGNMENT;
     }
 
     return size;
@@ -582,18 +594,15 @@ ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
         return NGX_OK;
     }
 
-    rc = ngx_pcalloc(wc->pool, sizeof(ngx_http_ws_guard_rate_conn_t));
+    rc = ngx_pcalloc(wc->pool, sizeof(ngx_http_ws_guard_rate_conn_t)
+                               + n * sizeof(ngx_http_ws_guard_limiter_t));
     if (rc == NULL) {
         return NGX_ERROR;
     }
 
     wc->rate = rc;
 
-    rc->limiters = ngx_pcalloc(wc->pool,
-                               n * sizeof(ngx_http_ws_guard_limiter_t));
-    if (rc->limiters == NULL) {
-        return NGX_ERROR;
-    }
+    rc->limiters = (ngx_http_ws_guard_limiter_t *) (rc + 1);
 
     lim = rc->limiters;
 
@@ -611,9 +620,7 @@ ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
             buckets[2 * i + 1].last = ngx_current_msec;
 
             lim->bucket = &buckets[2 * i];
-            lim->rates = &rates[i].rates;
-            lim->burst = rates[i].burst;
-            lim->direction = rates[i].direction;
+            lim->rate = &rates[i];
             lim++;
         }
     }
@@ -627,11 +634,7 @@ ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
             }
 
             lim->bucket = h->node->bucket;
-            lim->rates = &h->zone->rates;
-            lim->burst = h->limit->burst;
-            lim->direction = h->limit->direction;
-            lim->shpool = h->zone->shpool;
-            lim->zone = &h->limit->shm_zone->shm.name;
+            lim->hold = h;
             lim++;
         }
     }
@@ -659,6 +662,8 @@ ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
     uint64_t                        len;
     ngx_uint_t                      i, k, d, dir, force, what, over;
     ngx_msec_t                      wait, w;
+    ngx_slab_pool_t                *shpool;
+    ngx_http_ws_guard_rates_t      *rates;
     ngx_http_ws_guard_limiter_t    *lim, *bad;
     ngx_http_ws_guard_rate_conn_t  *rc;
     ngx_http_ws_guard_loc_conf_t   *wlcf;
@@ -699,25 +704,28 @@ ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
 
     for (i = 0; i < rc->nlimiters; i++) {
         lim = &rc->limiters[i];
+        rates = ngx_http_ws_guard_limiter_rates(lim);
 
-        if (!(lim->direction & dir)
-            || ((messages == 0 || lim->rates->messages == 0)
-                && (bytes == 0 || lim->rates->bytes == 0)))
+        if (!(ngx_http_ws_guard_limiter_direction(lim) & dir)
+            || ((messages == 0 || rates->messages == 0)
+                && (bytes == 0 || rates->bytes == 0)))
         {
             /* nothing to charge here: a later frame, an empty one */
             continue;
         }
 
-        if (lim->shpool) {
-            ngx_shmtx_lock(&lim->shpool->mutex);
+        shpool = ngx_http_ws_guard_limiter_shpool(lim);
+
+        if (shpool) {
+            ngx_shmtx_lock(&shpool->mutex);
         }
 
-        w = ngx_http_ws_guard_bucket_take(&lim->bucket[d], lim->rates,
-                                          lim->burst, messages, bytes, force,
-                                          &over);
+        w = ngx_http_ws_guard_bucket_take(&lim->bucket[d], rates,
+                                          ngx_http_ws_guard_limiter_burst(lim),
+                                          messages, bytes, force, &over);
 
-        if (lim->shpool) {
-            ngx_shmtx_unlock(&lim->shpool->mutex);
+        if (shpool) {
+            ngx_shmtx_unlock(&shpool->mutex);
         }
 
         if (w == 0) {
@@ -738,23 +746,26 @@ ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
 
         for (k = 0; k < i; k++) {
             lim = &rc->limiters[k];
+            rates = ngx_http_ws_guard_limiter_rates(lim);
 
-            if (!(lim->direction & dir)
-                || ((messages == 0 || lim->rates->messages == 0)
-                    && (bytes == 0 || lim->rates->bytes == 0)))
+            if (!(ngx_http_ws_guard_limiter_direction(lim) & dir)
+                || ((messages == 0 || rates->messages == 0)
+                    && (bytes == 0 || rates->bytes == 0)))
             {
                 continue;
             }
 
-            if (lim->shpool) {
-                ngx_shmtx_lock(&lim->shpool->mutex);
+            shpool = ngx_http_ws_guard_limiter_shpool(lim);
+
+            if (shpool) {
+                ngx_shmtx_lock(&shpool->mutex);
             }
 
-            ngx_http_ws_guard_bucket_refund(&lim->bucket[d], lim->rates,
+            ngx_http_ws_guard_bucket_refund(&lim->bucket[d], rates,
                                             messages, bytes);
 
-            if (lim->shpool) {
-                ngx_shmtx_unlock(&lim->shpool->mutex);
+            if (shpool) {
+                ngx_shmtx_unlock(&shpool->mutex);
             }
         }
 
@@ -834,8 +845,9 @@ ngx_http_ws_guard_rate_log(ngx_http_ws_guard_side_t *s,
     rate = (what == NGX_HTTP_WS_GUARD_OVER_MESSAGES) ? "message" : "byte";
     from = s->client ? "client" : "upstream";
 
-    if (lim->zone) {
-        p = ngx_snprintf(where, sizeof(where) - 1, "zone \"%V\"", lim->zone);
+    if (lim->hold) {
+        p = ngx_snprintf(where, sizeof(where) - 1, "zone \"%V\"",
+                         &lim->hold->limit->shm_zone->shm.name);
 
     } else {
         p = ngx_cpymem(where, "connection", sizeof("connection") - 1);

@@ -71,6 +71,15 @@ typedef struct {
     ngx_array_t                 zones;       /* of ngx_shm_zone_t * */
     ngx_array_t                 limits;      /* every ws_guard_limit */
     ngx_shm_zone_t             *status;      /* the counters */
+
+    /*
+     * the token's header fields and claims that a variable of the
+     * configuration names ($ws_guard_jwt_header_NAME and _claim_NAME): what
+     * a connection keeps of its token once upgraded (of ngx_str_t; NULL:
+     * none), set when the configuration is complete
+     */
+    ngx_array_t                *jwt_headers;
+    ngx_array_t                *jwt_claims;
 } ngx_http_ws_guard_main_conf_t;
 
 

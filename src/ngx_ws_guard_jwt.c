@@ -2086,6 +2086,143 @@ ngx_ws_guard_jwt_compact(ngx_ws_guard_jwt_t *jwt)
 }
 
 
+/* whether the entry at p is named in names */
+
+static int
+ngx_ws_guard_jwt_named(const u_char *p, const ngx_ws_guard_jwt_str_t *names,
+    size_t n)
+{
+    size_t                    i;
+    ngx_ws_guard_jwt_entry_t  e;
+
+    (void) ngx_ws_guard_jwt_entry(p, &e);
+
+    for (i = 0; i < n; i++) {
+        if (ngx_ws_guard_jwt_str_eq(&e.name, names[i].data, names[i].len)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Copies the entries of [p, end) named in names to out (out NULL: only
+ * counts); returns the bytes they take.  A pointer of the token to one of
+ * them (flat_iss and the like) moves with it.
+ */
+
+static size_t
+ngx_ws_guard_jwt_keep_entries(ngx_ws_guard_jwt_t *jwt, const u_char *p,
+    const u_char *end, const ngx_ws_guard_jwt_str_t *names, size_t n,
+    u_char *out, size_t *kept)
+{
+    size_t                    size, len;
+    const u_char             *next;
+    ngx_ws_guard_jwt_entry_t  e;
+    u_char                  **pointers[4];
+    size_t                    i;
+
+    pointers[0] = &jwt->flat_iss;
+    pointers[1] = &jwt->flat_aud;
+    pointers[2] = &jwt->flat_scope;
+    pointers[3] = &jwt->flat_scp;
+
+    size = 0;
+
+    while (p < end) {
+        next = ngx_ws_guard_jwt_entry(p, &e);
+        len = (size_t) (next - p);
+
+        if (ngx_ws_guard_jwt_named(p, names, n)) {
+            if (out) {
+                memcpy(out + size, p, len);
+
+                for (i = 0; i < 4; i++) {
+                    if (*pointers[i] == p) {
+                        *pointers[i] = out + size;
+                    }
+                }
+
+                (*kept)++;
+            }
+
+            size += len;
+        }
+
+        p = next;
+    }
+
+    return size;
+}
+
+
+int
+ngx_ws_guard_jwt_keep(ngx_ws_guard_jwt_t *jwt,
+    const ngx_ws_guard_jwt_str_t *headers, size_t nheaders,
+    const ngx_ws_guard_jwt_str_t *claims, size_t nclaims, size_t *kept)
+{
+    size_t                     hsize, csize, i;
+    u_char                    *out, **pointers[4], *old[4];
+    ngx_ws_guard_jwt_chunk_t  *c;
+
+    if (ngx_ws_guard_jwt_compact(jwt) != NGX_WS_GUARD_OK) {
+        return NGX_WS_GUARD_ERROR;
+    }
+
+    hsize = ngx_ws_guard_jwt_keep_entries(jwt, jwt->flat, jwt->flat_payload,
+                                          headers, nheaders, NULL, NULL);
+    csize = ngx_ws_guard_jwt_keep_entries(jwt, jwt->flat_payload,
+                                          jwt->flat_end, claims, nclaims,
+                                          NULL, NULL);
+
+    c = malloc(sizeof(ngx_ws_guard_jwt_chunk_t) + hsize + csize + 1);
+    if (c == NULL) {
+        return NGX_WS_GUARD_ERROR;
+    }
+
+    c->next = NULL;
+    c->size = hsize + csize + 1;
+    c->used = hsize + csize;
+
+    /* the pointers not moved to a kept entry are of one no longer there */
+
+    pointers[0] = &jwt->flat_iss;
+    pointers[1] = &jwt->flat_aud;
+    pointers[2] = &jwt->flat_scope;
+    pointers[3] = &jwt->flat_scp;
+
+    for (i = 0; i < 4; i++) {
+        old[i] = *pointers[i];
+    }
+
+    *kept = 0;
+    out = c->data;
+
+    (void) ngx_ws_guard_jwt_keep_entries(jwt, jwt->flat, jwt->flat_payload,
+                                         headers, nheaders, out, kept);
+    (void) ngx_ws_guard_jwt_keep_entries(jwt, jwt->flat_payload,
+                                         jwt->flat_end, claims, nclaims,
+                                         out + hsize, kept);
+
+    for (i = 0; i < 4; i++) {
+        if (*pointers[i] == old[i]) {
+            *pointers[i] = NULL;
+        }
+    }
+
+    ngx_ws_guard_jwt_arena_free(&jwt->arena);
+    jwt->arena.head = c;
+
+    jwt->flat = c->data;
+    jwt->flat_payload = c->data + hsize;
+    jwt->flat_end = c->data + hsize + csize;
+
+    return NGX_WS_GUARD_OK;
+}
+
+
 static void
 ngx_ws_guard_jwt_arena_free(ngx_ws_guard_jwt_arena_t *arena)
 {

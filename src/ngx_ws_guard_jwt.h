@@ -220,6 +220,21 @@ int ngx_ws_guard_jwt_compact(ngx_ws_guard_jwt_t *jwt);
 /* the bytes the token holds: its structure and every block it allocated */
 size_t ngx_ws_guard_jwt_size(const ngx_ws_guard_jwt_t *jwt);
 
+/*
+ * Keeps of a verified token only the header fields and claims named (as
+ * ngx_ws_guard_jwt_header() and ngx_ws_guard_jwt_claim() match names),
+ * compacting it first if it is not: for a token kept while a connection is
+ * open, where only a few names are ever asked for again.  Those answer as
+ * before, every other name as absent; ngx_ws_guard_jwt_check() must not be
+ * called after, ngx_ws_guard_jwt_exp() and the like still answer.  Sets
+ * (*kept) to the number of members kept (0: the caller may free the
+ * token).  NGX_WS_GUARD_ERROR if a block cannot be allocated; the token is
+ * unchanged then, and still valid.
+ */
+int ngx_ws_guard_jwt_keep(ngx_ws_guard_jwt_t *jwt,
+    const ngx_ws_guard_jwt_str_t *headers, size_t nheaders,
+    const ngx_ws_guard_jwt_str_t *claims, size_t nclaims, size_t *kept);
+
 
 /*
  * Policy.

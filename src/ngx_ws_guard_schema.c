@@ -113,6 +113,7 @@ typedef struct {
     unsigned char                      pending;   /* key read, no value */
     unsigned char                      keylen;
     unsigned char                      keytrunc;
+    unsigned char                      names;     /* a propertyNames here */
     size_t                             count;     /* members, elements */
     ngx_ws_guard_schema_sip_t          sip;       /* array hash */
     ngx_ws_guard_schema_hash_t         sum;       /* object hash */
@@ -1213,6 +1214,7 @@ ngx_ws_guard_schema_open(ngx_ws_guard_schema_state_t *st, unsigned type)
     lv->pending = 0;
     lv->unique = 0;
     lv->hash = 0;
+    lv->names = 0;
 
     if (L > 0 && (st->levels[L - 1].hash || st->levels[L - 1].unique)) {
         lv->hash = 1;
@@ -1224,6 +1226,10 @@ ngx_ws_guard_schema_open(ngx_ws_guard_schema_state_t *st, unsigned type)
         }
 
         flags = st->frames[fi].node->flags;
+
+        if (st->frames[fi].node->propnames) {
+            lv->names = 1;
+        }
 
         if (flags & NGX_WS_GUARD_SCHEMA_N_HASH) {
             lv->hash = 1;
@@ -1469,7 +1475,7 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
         ngx_ws_guard_schema_rules_step(st, P, key, len, 0);
     }
 
-    if (pl->first != pl->end
+    if (pl->names
         && ngx_ws_guard_schema_names(st, P, key, len) != NGX_WS_GUARD_OK)
     {
         return NGX_WS_GUARD_ERROR;

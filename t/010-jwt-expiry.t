@@ -52,6 +52,8 @@ run_tests();
 __DATA__
 
 === TEST 1: the connection is closed with 1008 when exp passes
+(nothing names a claim here: the token itself is freed at the upgrade, its
+exp kept)
 --- ws_client
 my ($out, $took) = wait_close(3, 9);
 $out . ($took < 8 ? "in time\n" : "too late: $took\n")
@@ -61,6 +63,7 @@ recv hi
 close 1008 token expired
 in time
 --- error_log
+ws guard token: 0 members kept
 ws_guard: token expired, closing with 1008
 --- timeout: 12
 

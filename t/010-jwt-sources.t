@@ -466,6 +466,8 @@ CORE::join "\n", sort split /\n/, $log
 /headers?1 ok sub=alice kid=hmac
 /headers?2 token sub=- kid=-
 /headers?3 token sub=- kid=-
+--- error_log
+ws guard token: 2 members kept
 
 
 

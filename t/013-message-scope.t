@@ -63,6 +63,36 @@ ws_guard:
 
 
 
+=== TEST 1a: once upgraded the token keeps of its claims only the scope the rules read
+(sub and exp are named by nothing), and the rules still find it: publish
+needs "write"
+--- ws_client
+main::as_user('read write', '--send', '{"action":"publish","text":"hi"}',
+              '--send', '{"action":"read"}')
+--- ws_expect
+open
+recv {"action":"publish","text":"hi"}
+recv {"action":"read"}
+closed 1000
+--- error_log
+ws guard token: 1 members kept
+--- no_error_log
+ws_guard:
+
+
+
+=== TEST 1b: after the trim a scope the token lacks is still refused
+--- ws_client
+main::as_user('read write', '--send', '{"action":"delete","id":7}', '--recv', 1)
+--- ws_expect
+open
+close 1008 insufficient scope
+--- error_log
+ws guard token: 1 members kept
+ws_guard: client message violation: insufficient scope, closing with 1008
+
+
+
 === TEST 2: a rule's scope missing closes with 1008
 --- ws_client
 main::as_user('read write', '--send', '{"action":"delete","id":7}', '--recv', 1)

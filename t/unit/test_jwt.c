@@ -87,6 +87,7 @@ static void test_scopes(ngx_ws_guard_jwt_keyset_t *jwks);
 static void test_lifetime(ngx_ws_guard_jwt_keyset_t *jwks);
 static void test_lookup(ngx_ws_guard_jwt_keyset_t *jwks);
 static void test_compact_size(ngx_ws_guard_jwt_keyset_t *jwks);
+static void test_keep(ngx_ws_guard_jwt_keyset_t *jwks, int compact);
 static void test_bad_key_files(void);
 
 
@@ -139,6 +140,8 @@ main(void)
     test_lookup(jwks);
     compact_tokens = 0;
     test_compact_size(jwks);
+    test_keep(jwks, 0);
+    test_keep(jwks, 1);
     test_bad_key_files();
 
     ngx_ws_guard_jwt_keyset_free(jwks);
@@ -1292,4 +1295,162 @@ test_compact_size(ngx_ws_guard_jwt_keyset_t *jwks)
     CHECK_EQ_INT(ngx_ws_guard_jwt_size(jwt), after);
 
     ngx_ws_guard_jwt_free(jwt);
+}
+
+
+/*
+ * Keeping a few names of "hs256": those answer as before, every other
+ * name of its header and claims as absent, exp still answers; keeping
+ * nothing keeps no member.  compact: the token is compacted first (keep
+ * does it otherwise).
+ */
+
+static void
+test_keep(ngx_ws_guard_jwt_keyset_t *jwks, int compact)
+{
+    int                      rc;
+    size_t                   i, kept, flat;
+    time_t                   exp, exp2;
+    const char              *reason;
+    ngx_ws_guard_jwt_t      *jwt;
+    ngx_ws_guard_jwt_str_t   before[16], after;
+
+    static const char  *header_names[] = { "alg", "kid", "typ", "nope" };
+    static const char  *claim_names[] = {
+        "iss", "aud", "sub", "iat", "nbf", "exp", "scope", "tenant", "n",
+        "admin", "groups", "nope"
+    };
+
+    /* what is kept: kid; sub, scope, groups, and two names not there */
+
+    static ngx_ws_guard_jwt_str_t  keep_headers[] = {
+        { 3, (u_char *) "kid" }, { 4, (u_char *) "nope" }
+    };
+    static ngx_ws_guard_jwt_str_t  keep_claims[] = {
+        { 3, (u_char *) "sub" }, { 5, (u_char *) "scope" },
+        { 6, (u_char *) "groups" }, { 3, (u_char *) "su" }
+    };
+
+#define KEPT_HEADER(i)  ((i) == 1)
+#define KEPT_CLAIM(i)   ((i) == 2 || (i) == 6 || (i) == 10)
+
+    CHECK_EQ_INT(ngx_ws_guard_jwt_verify((u_char *) tok("hs256"),
+                                         strlen(tok("hs256")), jwks, ALL,
+                                         &jwt, &reason),
+                 NGX_WS_GUARD_OK);
+    if (jwt == NULL) {
+        return;
+    }
+
+    if (compact) {
+        CHECK_EQ_INT(ngx_ws_guard_jwt_compact(jwt), NGX_WS_GUARD_OK);
+    }
+
+    flat = ngx_ws_guard_jwt_size(jwt);
+
+    for (i = 0; i < 4; i++) {
+        rc = ngx_ws_guard_jwt_header(jwt, (u_char *) header_names[i],
+                                     strlen(header_names[i]), &before[i]);
+        CHECK_EQ_INT(rc, (i < 3) ? NGX_WS_GUARD_OK : NGX_WS_GUARD_DECLINED);
+    }
+
+    for (i = 0; i < 12; i++) {
+        rc = ngx_ws_guard_jwt_claim(jwt, (u_char *) claim_names[i],
+                                    strlen(claim_names[i]), &before[4 + i]);
+        CHECK_EQ_INT(rc, (i < 11) ? NGX_WS_GUARD_OK : NGX_WS_GUARD_DECLINED);
+    }
+
+    CHECK_EQ_INT(ngx_ws_guard_jwt_exp(jwt, &exp), NGX_WS_GUARD_OK);
+
+    /* the answers before are copied: keep() frees the block they are in */
+
+    {
+        u_char  *copy;
+
+        for (i = 0; i < 16; i++) {
+            if (i == 3 || i == 15) {
+                continue;
+            }
+
+            copy = malloc(before[i].len + 1);
+            if (copy == NULL) {
+                return;
+            }
+
+            memcpy(copy, before[i].data, before[i].len);
+            before[i].data = copy;
+        }
+    }
+
+    kept = 99;
+    CHECK_EQ_INT(ngx_ws_guard_jwt_keep(jwt, keep_headers, 2, keep_claims, 4,
+                                       &kept),
+                 NGX_WS_GUARD_OK);
+    CHECK_EQ_INT(kept, 4);
+
+    printf("unit-jwt: token \"hs256\" holds %zu bytes, %zu with 4 of its "
+           "15 members kept\n", flat, ngx_ws_guard_jwt_size(jwt));
+
+    CHECK(ngx_ws_guard_jwt_size(jwt) < flat);
+
+    for (i = 0; i < 4; i++) {
+        rc = ngx_ws_guard_jwt_header(jwt, (u_char *) header_names[i],
+                                     strlen(header_names[i]), &after);
+
+        if (KEPT_HEADER(i)) {
+            CHECK_EQ_INT(rc, NGX_WS_GUARD_OK);
+            CHECK(rc == NGX_WS_GUARD_OK && after.len == before[i].len
+                  && memcmp(after.data, before[i].data, after.len) == 0);
+
+        } else {
+            CHECK_EQ_INT(rc, NGX_WS_GUARD_DECLINED);
+        }
+    }
+
+    for (i = 0; i < 12; i++) {
+        rc = ngx_ws_guard_jwt_claim(jwt, (u_char *) claim_names[i],
+                                    strlen(claim_names[i]), &after);
+
+        if (KEPT_CLAIM(i)) {
+            CHECK_EQ_INT(rc, NGX_WS_GUARD_OK);
+            CHECK(rc == NGX_WS_GUARD_OK && after.len == before[4 + i].len
+                  && memcmp(after.data, before[4 + i].data, after.len) == 0);
+
+        } else {
+            CHECK_EQ_INT(rc, NGX_WS_GUARD_DECLINED);
+        }
+    }
+
+    CHECK_EQ_INT(ngx_ws_guard_jwt_exp(jwt, &exp2), NGX_WS_GUARD_OK);
+    CHECK_EQ_INT(exp2, exp);
+
+    /* again, keeping less: sub only, and then nothing */
+
+    CHECK_EQ_INT(ngx_ws_guard_jwt_keep(jwt, NULL, 0, keep_claims, 1, &kept),
+                 NGX_WS_GUARD_OK);
+    CHECK_EQ_INT(kept, 1);
+    CHECK_EQ_INT(ngx_ws_guard_jwt_claim(jwt, (u_char *) "sub", 3, &after),
+                 NGX_WS_GUARD_OK);
+    CHECK_EQ_INT(ngx_ws_guard_jwt_claim(jwt, (u_char *) "scope", 5, &after),
+                 NGX_WS_GUARD_DECLINED);
+    CHECK_EQ_INT(ngx_ws_guard_jwt_header(jwt, (u_char *) "kid", 3, &after),
+                 NGX_WS_GUARD_DECLINED);
+
+    CHECK_EQ_INT(ngx_ws_guard_jwt_keep(jwt, NULL, 0, NULL, 0, &kept),
+                 NGX_WS_GUARD_OK);
+    CHECK_EQ_INT(kept, 0);
+    CHECK_EQ_INT(ngx_ws_guard_jwt_claim(jwt, (u_char *) "sub", 3, &after),
+                 NGX_WS_GUARD_DECLINED);
+    CHECK_EQ_INT(ngx_ws_guard_jwt_exp(jwt, &exp2), NGX_WS_GUARD_OK);
+
+    for (i = 0; i < 16; i++) {
+        if (i != 3 && i != 15) {
+            free((void *) before[i].data);
+        }
+    }
+
+    ngx_ws_guard_jwt_free(jwt);
+
+#undef KEPT_HEADER
+#undef KEPT_CLAIM
 }
