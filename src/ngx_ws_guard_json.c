@@ -7,8 +7,9 @@
  * Two small state machines: the grammar (state: what may come next between
  * tokens) and the lexer (lex: inside which token, and where in it).  The
  * lexer's state is all that a token cut by a chunk's end needs, so no byte
- * is ever looked at twice.  String bodies are skipped 16 bytes at a time up
- * to the next quote, backslash or control character.
+ * is ever looked at twice.  String bodies are skipped 64 bytes at a time
+ * with AVX2 (escapes of one character inside), else 16 at a time, up to
+ * the next quote, backslash or control character.
  */
 
 
@@ -16,6 +17,12 @@
 
 #if defined __SSE2__
 #include <emmintrin.h>
+#endif
+
+#if !defined NGX_WS_GUARD_UTF8_PORTABLE && defined __x86_64__                \
+    && (defined __GNUC__ || defined __clang__)
+#define NGX_WS_GUARD_JSON_AVX2  1
+#include <immintrin.h>
 #endif
 
 #include "ngx_ws_guard_json.h"
@@ -78,6 +85,10 @@ static inline int ngx_ws_guard_json_append(ngx_ws_guard_json_t *j,
     const unsigned char *p, size_t len);
 static uint32_t ngx_ws_guard_json_hex4(const unsigned char *p);
 static size_t ngx_ws_guard_json_utf8(uint32_t cp, unsigned char *b);
+#if (NGX_WS_GUARD_JSON_AVX2)
+static size_t ngx_ws_guard_json_span_avx2(const unsigned char *p,
+    size_t len, size_t *cont, size_t *esc, int *stopped);
+#endif
 static size_t ngx_ws_guard_json_span(const unsigned char *p, size_t len,
     int escapes, size_t *cont_out, size_t *esc_out);
 
@@ -627,7 +638,9 @@ ngx_ws_guard_json_grow(ngx_ws_guard_json_t *j, size_t need)
  * backslash; with escapes set, a backslash that starts a two-byte escape
  * whole in p (\" \\ \/ \b \f \n \r \t) is taken in the span and counted
  * in (*esc), the scan going on after it.  (*cont) counts the UTF-8
- * continuation bytes.  16 bytes at a time with SSE2 (x <=
+ * continuation bytes.  64 bytes at a time with AVX2 where the UTF-8
+ * validator chose it (ngx_ws_guard_json_span_avx2()), then 16 bytes at a
+ * time with SSE2 (x <=
  * 0x1f when max(x, 0x1f) == 0x1f; a continuation byte is below -64 as a
  * signed byte; the counts add up in byte lanes, summed before a lane could
  * overflow), then one at a time.
@@ -638,10 +651,37 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
     size_t *cont_out, size_t *esc_out)
 {
     size_t  i, c, e;
+#if (NGX_WS_GUARD_JSON_AVX2)
+    int     stopped;
+#endif
 
     i = 0;
     c = 0;
     e = 0;
+
+#if (NGX_WS_GUARD_JSON_AVX2)
+
+    /*
+     * only where escapes are taken in the span: a span that ends at every
+     * backslash is mostly too short for a 64-byte block to pay
+     */
+
+    if (escapes && len >= 64 && ngx_ws_guard_utf8_simd < 0) {
+        (void) ngx_ws_guard_utf8_simd_level(-1);
+    }
+
+    if (escapes && len >= 64 && ngx_ws_guard_utf8_simd == 2) {
+        stopped = 0;
+        i = ngx_ws_guard_json_span_avx2(p, len, &c, &e, &stopped);
+
+        if (stopped) {
+            *cont_out = c;
+            *esc_out = e;
+            return i;
+        }
+    }
+
+#endif
 
 #if defined __SSE2__
 
@@ -748,6 +788,110 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
 
     return i;
 }
+
+
+#if (NGX_WS_GUARD_JSON_AVX2)
+
+/* the bytes of a 64-byte block at p where two 32-byte compares are set */
+
+#define ngx_ws_guard_json_mask64(lo, hi)                                     \
+    ((uint64_t) (uint32_t) _mm256_movemask_epi8(lo)                           \
+     | ((uint64_t) (uint32_t) _mm256_movemask_epi8(hi) << 32))
+
+
+/*
+ * The span with escapes 64 bytes at a time: bit masks of the block's
+ * quotes, control characters, backslashes and UTF-8 continuation bytes.
+ * The backslashes are walked in order, each one that is not itself escaped
+ * escaping the byte after it, so that an escaped quote or backslash does
+ * not end the span; an escape other than of one character ends it at its
+ * backslash, as in the loops after.  A backslash in the block's last byte
+ * is left to the next block (or those loops).  Returns the bytes taken and
+ * adds to *cont and *esc; sets *stopped if the span ends there.
+ */
+
+__attribute__((target("avx2,popcnt")))
+static size_t
+ngx_ws_guard_json_span_avx2(const unsigned char *p, size_t len, size_t *cont,
+    size_t *esc, int *stopped)
+{
+    size_t    i;
+    unsigned  at;
+    uint64_t  q, b, c, k, e, stop, pause, all, m;
+    __m256i   lo, hi, quote, backslash, ctrl, lead;
+
+    quote = _mm256_set1_epi8('"');
+    backslash = _mm256_set1_epi8('\\');
+    ctrl = _mm256_set1_epi8(0x1f);
+    lead = _mm256_set1_epi8(-64);
+
+    for (i = 0; i + 64 <= len; /* void */) {
+        lo = _mm256_loadu_si256((const __m256i *) (p + i));
+        hi = _mm256_loadu_si256((const __m256i *) (p + i + 32));
+
+        q = ngx_ws_guard_json_mask64(_mm256_cmpeq_epi8(lo, quote),
+                                     _mm256_cmpeq_epi8(hi, quote));
+        b = ngx_ws_guard_json_mask64(_mm256_cmpeq_epi8(lo, backslash),
+                                     _mm256_cmpeq_epi8(hi, backslash));
+        c = ngx_ws_guard_json_mask64(
+                _mm256_cmpeq_epi8(_mm256_max_epu8(lo, ctrl), ctrl),
+                _mm256_cmpeq_epi8(_mm256_max_epu8(hi, ctrl), ctrl));
+
+        /* a continuation byte is below -64 as a signed byte */
+        k = ngx_ws_guard_json_mask64(_mm256_cmpgt_epi8(lead, lo),
+                                     _mm256_cmpgt_epi8(lead, hi));
+
+        e = 0;
+        stop = q | c;
+        pause = 0;
+
+        while (b) {
+            at = (unsigned) __builtin_ctzll(b);
+
+            if (at == 63) {
+                pause = (uint64_t) 1 << 63;
+                break;
+            }
+
+            if (!ngx_ws_guard_json_simple_escape(p[i + at + 1])) {
+                stop |= (uint64_t) 1 << at;
+                break;
+            }
+
+            e |= (uint64_t) 2 << at;
+
+            /* this backslash and the byte it escapes */
+            b &= ~(((uint64_t) 4 << at) - 1);
+        }
+
+        stop &= ~e;
+
+        all = stop | pause;
+
+        if (all == 0) {
+            *cont += (size_t) __builtin_popcountll(k);
+            *esc += (size_t) __builtin_popcountll(e);
+            i += 64;
+            continue;
+        }
+
+        at = (unsigned) __builtin_ctzll(all);
+        m = ((uint64_t) 1 << at) - 1;
+
+        *cont += (size_t) __builtin_popcountll(k & m);
+        *esc += (size_t) __builtin_popcountll(e & m);
+        i += at;
+
+        if (stop & ((uint64_t) 1 << at)) {
+            *stopped = 1;
+            return i;
+        }
+    }
+
+    return i;
+}
+
+#endif
 
 
 /*

@@ -513,6 +513,7 @@ static void test_escapes_all(void);
 static void test_nesting(void);
 static void test_token_limits(void);
 static void test_long_tokens(void);
+static void test_long_spans(void);
 static void test_stop(void);
 static void test_reset(void);
 static void test_allocator(void);
@@ -2383,10 +2384,104 @@ main(void)
     test_nesting();
     test_token_limits();
     test_long_tokens();
+    test_long_spans();
     test_stop();
     test_reset();
     test_allocator();
     test_free();
 
+    /* the long strings again where the scan takes 16 bytes at a time */
+
+    if (ngx_ws_guard_utf8_simd_level(-1) > 1) {
+        (void) ngx_ws_guard_utf8_simd_level(1);
+        test_long_spans();
+    }
+
     return unit_done("json");
+}
+
+
+/*
+ * Strings of 100 to 400 bytes, so that the scan's 64-byte blocks (with
+ * AVX2) see escapes at every place of a block: a backslash as a block's
+ * last byte, an escape cut by a block's end, runs of escaped backslashes,
+ * escaped quotes; multibyte characters between; and in some a fault at a
+ * random place: an escape the scan does not take (\u, or one that is
+ * invalid), a control character, or a quote that ends the string early.
+ * Each message: a valid one parses, and the events, outcome and error are
+ * the same however it is cut, and with the parser's own UTF-8 check (a
+ * backslash then ends every scan) as without it (check_case()).
+ */
+
+static void
+test_long_spans(void)
+{
+    size_t         n, target, fault_at, i, k;
+    uint32_t       seed;
+    unsigned       m, fault;
+    json_case_t    c;
+
+    static const char  *pieces[] = {
+        "\\\"", "\\\\", "\\\\\\\\\\\\", "\\n", "\\/", "\\t",
+        "\\b\\f\\r", "\xc3\xa9", "\xf0\x9f\x98\x80", "\xe2\x82\xac"
+    };
+
+    static const char  *faults[] = {
+        "\\u00e9", "\\x", "\x01", "\"", "\\\x1f", "\\u12"
+    };
+
+    memset(&c, 0, sizeof(json_case_t));
+    c.in = (const char *) input_buf;
+    c.utf8 = 1;
+    c.error = 0;
+    c.offset = OFF_NONE;
+    c.trace = NULL;
+
+    seed = 2463534242u;
+
+#define NEXT()  (seed ^= seed << 13, seed ^= seed >> 17, seed ^= seed << 5)
+
+    for (m = 0; m < 96; m++) {
+        n = 0;
+        input_buf[n++] = '[';
+        input_buf[n++] = '"';
+
+        target = 100 + NEXT() % 300;
+        fault = (m % 3 == 2);
+        fault_at = fault ? 2 + NEXT() % (target - 2) : (size_t) -1;
+
+        while (n < target) {
+
+            if (n >= fault_at) {
+                k = NEXT() % (sizeof(faults) / sizeof(faults[0]));
+                memcpy(input_buf + n, faults[k], strlen(faults[k]));
+                n += strlen(faults[k]);
+                fault_at = (size_t) -1;
+                continue;
+            }
+
+            k = NEXT() % 16;
+
+            if (k < sizeof(pieces) / sizeof(pieces[0])) {
+                memcpy(input_buf + n, pieces[k], strlen(pieces[k]));
+                n += strlen(pieces[k]);
+                continue;
+            }
+
+            /* ASCII letters, 1 to 24 */
+
+            for (i = 1 + NEXT() % 24; i > 0; i--) {
+                input_buf[n++] = (unsigned char) ('a' + NEXT() % 26);
+            }
+        }
+
+        input_buf[n++] = '"';
+        input_buf[n++] = ']';
+
+        c.len = n;
+        c.rc = fault ? RC_ANY : JSON_OK;
+        check_case(&c);
+    }
+
+#undef NEXT
 }
