@@ -2519,8 +2519,26 @@ ngx_ws_guard_schema_match(ngx_ws_guard_schema_state_t *st, pcre2_code *re,
 {
     int  rc;
 
-    rc = pcre2_match(re, (PCRE2_SPTR) p, len, 0, 0, st->pcre_md,
-                     st->pcre_mctx);
+    /*
+     * The JIT's own entry skips pcre2_match()'s checks of the subject, UTF
+     * validity among them: only for bytes known to be valid.  Those of the
+     * message are (checked by the frame layer or the parser); a decoded
+     * escape is too, but for an escaped lone surrogate, whose bytes begin
+     * with 0xed.  Without JIT code for the pattern it says so, and
+     * pcre2_match() runs.
+     */
+
+    rc = PCRE2_ERROR_JIT_BADOPTION;
+
+    if (memchr(p, 0xed, len) == NULL) {
+        rc = pcre2_jit_match(re, (PCRE2_SPTR) p, len, 0, 0, st->pcre_md,
+                             st->pcre_mctx);
+    }
+
+    if (rc == PCRE2_ERROR_JIT_BADOPTION) {
+        rc = pcre2_match(re, (PCRE2_SPTR) p, len, 0, 0, st->pcre_md,
+                         st->pcre_mctx);
+    }
 
     if (rc >= 0) {
         return 1;

@@ -1183,6 +1183,22 @@ test_misc(void)
         /* an escaped lone surrogate is no UTF-8 for a pattern */
 
         CHECK(test_check(st, "{\"a\":\"\\udc00\"}", 1007, NULL));
+        CHECK(test_check(st, "{\"a\":\"x\\ud800y\"}", 1007, NULL));
+        CHECK(test_check(st, "{\"x-\\udfff\":1}", 1007, NULL));
+
+        /*
+         * 0xed begins valid letters too (U+D000 to U+D7FF): those bytes
+         * take pcre2_match(), with its UTF-8 check, and pass; as sent or
+         * escaped, in a value and in a key
+         */
+
+        CHECK(test_check(st, "{\"a\":\"\xed\x95\x9c\xea\xb8\x80\"}", 0,
+                         NULL));
+        CHECK(test_check(st, "{\"a\":\"\\ud55c\\uae00\"}", 0, NULL));
+        CHECK(test_check(st, "{\"a\":\"\xed\x95\x9c" "1\"}", 1008,
+                         "/a: pattern"));
+        CHECK(test_check(st, "{\"x-\xed\x95\x9c\":\"1\"}", 1008,
+                         "/x-\xed\x95\x9c: type"));
     }
 
     ngx_ws_guard_schema_state_free(st);
