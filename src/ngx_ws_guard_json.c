@@ -801,14 +801,25 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
 
 /*
  * The span with escapes 64 bytes at a time: bit masks of the block's
- * quotes, control characters, backslashes and UTF-8 continuation bytes.
- * The backslashes are walked in order, each one that is not itself escaped
- * escaping the byte after it, so that an escaped quote or backslash does
- * not end the span; an escape other than of one character ends it at its
- * backslash, as in the loops after.  A backslash in the block's last byte
- * is left to the next block (or those loops).  Returns the bytes taken and
- * adds to *cont and *esc; sets *stopped if the span ends there.
+ * quotes, control characters, backslashes and UTF-8 continuation bytes,
+ * and from the backslashes, without a loop, which bytes are escaped.  In a
+ * run of backslashes the first escapes the second, the third the fourth,
+ * and so on; a run of odd length escapes the byte after it.  Adding a
+ * run's first bit to the run carries past its end: the bit after a run
+ * that began at an even place (even_after) is escaped when that bit is odd
+ * (the run's length is), and the other way round for runs that began at an
+ * odd place.  The backslashes escaped inside runs are those at the other
+ * parity than their run's start.  An escaped byte that is not one of the
+ * escapes of one character (a \u, an invalid escape) ends the span at its
+ * backslash, as do unescaped quotes and control characters, as in the
+ * loops after.  A run of odd length to the block's end leaves its last
+ * backslash to the next block (or those loops), so no escape spans two
+ * blocks.  Returns the bytes taken and adds to *cont and *esc; sets
+ * *stopped if the span ends there.
  */
+
+#define NGX_WS_GUARD_JSON_EVEN  0x5555555555555555ULL
+#define NGX_WS_GUARD_JSON_ODD   0xaaaaaaaaaaaaaaaaULL
 
 __attribute__((target("avx2,popcnt")))
 static size_t
@@ -817,13 +828,30 @@ ngx_ws_guard_json_span_avx2(const unsigned char *p, size_t len, size_t *cont,
 {
     size_t    i;
     unsigned  at;
-    uint64_t  q, b, c, k, e, stop, pause, all, m;
-    __m256i   lo, hi, quote, backslash, ctrl, lead;
+    uint64_t  q, b, c, k, starts, even_sum, odd_sum, even_runs, after, e,
+              simple, stop, pause, all, m;
+    __m256i   lo, hi, quote, backslash, ctrl, lead, nibble, lo_tab, hi_tab;
 
     quote = _mm256_set1_epi8('"');
     backslash = _mm256_set1_epi8('\\');
     ctrl = _mm256_set1_epi8(0x1f);
     lead = _mm256_set1_epi8(-64);
+    nibble = _mm256_set1_epi8(0x0f);
+
+    /*
+     * the escapes of one character, " \ / b f n r t, by their two nibbles:
+     * a bit for each high nibble (2, 5, 6, 7), set for the low nibbles
+     * that go with it
+     */
+
+    lo_tab = _mm256_setr_epi8(0, 0, 0x0d, 0, 0x08, 0, 0x04, 0,
+                              0, 0, 0, 0, 0x02, 0, 0x04, 0x01,
+                              0, 0, 0x0d, 0, 0x08, 0, 0x04, 0,
+                              0, 0, 0, 0, 0x02, 0, 0x04, 0x01);
+    hi_tab = _mm256_setr_epi8(0, 0, 0x01, 0, 0, 0x02, 0x04, 0x08,
+                              0, 0, 0, 0, 0, 0, 0, 0,
+                              0, 0, 0x01, 0, 0, 0x02, 0x04, 0x08,
+                              0, 0, 0, 0, 0, 0, 0, 0);
 
     for (i = 0; i + 64 <= len; /* void */) {
         lo = _mm256_loadu_si256((const __m256i *) (p + i));
@@ -845,26 +873,51 @@ ngx_ws_guard_json_span_avx2(const unsigned char *p, size_t len, size_t *cont,
         stop = q | c;
         pause = 0;
 
-        while (b) {
-            at = (unsigned) __builtin_ctzll(b);
+        if (b) {
+            starts = b & ~(b << 1);
 
-            if (at == 63) {
+            even_sum = b + (starts & NGX_WS_GUARD_JSON_EVEN);
+            odd_sum = b + (starts & NGX_WS_GUARD_JSON_ODD);
+
+            /* an odd run to the end carries out of the sum */
+            if (odd_sum < b) {
                 pause = (uint64_t) 1 << 63;
-                break;
             }
 
-            if (!ngx_ws_guard_json_simple_escape(p[i + at + 1])) {
-                stop |= (uint64_t) 1 << at;
-                break;
+            after = (even_sum & ~b & NGX_WS_GUARD_JSON_ODD)
+                    | (odd_sum & ~b & NGX_WS_GUARD_JSON_EVEN);
+
+            even_runs = b & ~even_sum;
+
+            e = after
+                | (even_runs & NGX_WS_GUARD_JSON_ODD)
+                | (b & ~even_runs & NGX_WS_GUARD_JSON_EVEN);
+
+            if (after) {
+                simple = ngx_ws_guard_json_mask64(
+                    _mm256_cmpeq_epi8(
+                        _mm256_and_si256(
+                            _mm256_shuffle_epi8(lo_tab,
+                                                _mm256_and_si256(lo, nibble)),
+                            _mm256_shuffle_epi8(hi_tab,
+                                _mm256_and_si256(_mm256_srli_epi16(lo, 4),
+                                                 nibble))),
+                        _mm256_setzero_si256()),
+                    _mm256_cmpeq_epi8(
+                        _mm256_and_si256(
+                            _mm256_shuffle_epi8(lo_tab,
+                                                _mm256_and_si256(hi, nibble)),
+                            _mm256_shuffle_epi8(hi_tab,
+                                _mm256_and_si256(_mm256_srli_epi16(hi, 4),
+                                                 nibble))),
+                        _mm256_setzero_si256()));
+
+                /* simple has the bytes that are not such an escape */
+                stop |= (after & simple) >> 1;
             }
 
-            e |= (uint64_t) 2 << at;
-
-            /* this backslash and the byte it escapes */
-            b &= ~(((uint64_t) 4 << at) - 1);
+            stop &= ~e;
         }
-
-        stop &= ~e;
 
         all = stop | pause;
 
