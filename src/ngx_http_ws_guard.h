@@ -134,16 +134,6 @@ typedef struct {
 } ngx_http_ws_guard_side_t;
 
 
-/* what a connection has added to the ws_guard_status counters so far */
-
-typedef struct {
-    uint64_t                    frames[2];   /* from the client, upstream */
-    uint64_t                    messages[2];
-    uint64_t                    bytes[2];
-    unsigned                    open:1;
-} ngx_http_ws_guard_stats_conn_t;
-
-
 /* what a policy check says of a data frame */
 
 #define NGX_HTTP_WS_GUARD_PASS   0
@@ -187,8 +177,6 @@ struct ngx_http_ws_guard_conn_s {
     const char                 *close_reason;
     const char                 *violation;
 
-    ngx_http_ws_guard_stats_conn_t  stats;
-
     /* per-connection state of the rate limits, or NULL */
     void                       *rate;
 
@@ -197,7 +185,9 @@ struct ngx_http_ws_guard_conn_s {
     unsigned                    finished:1;
     unsigned                    hooked:1;    /* recv wrappers in place */
     unsigned                    restored:1;
+    unsigned                    counted:1;   /* open, for ws_guard_status */
 };
+
 
 
 /* section 5: messages (ngx_http_ws_guard_message.c) */
@@ -281,18 +271,15 @@ typedef struct {
     /*
      * the guard's own pool for this request, made with the context at the
      * handshake and sized to what the location's policy keeps: the
-     * context, the token's cleanup, the rate holds and, once upgraded, the
-     * connection's state; destroyed with the request's pool (after the
-     * log phase), so it adds no block to the request's pool
+     * context, the rate holds and, once upgraded, the connection's state;
+     * destroyed with the request's pool (after the log phase), so it adds
+     * no block to the request's pool
      */
     ngx_pool_t                 *pool;
 
     ngx_http_ws_guard_result_e  result;
 
-    /* the client's Sec-WebSocket-Key, for the 101 check */
-    ngx_str_t                   key;
-
-    /* the verified handshake token, freed with the pool */
+    /* the verified handshake token (malloc'ed), freed with the context */
     ngx_ws_guard_jwt_t         *token;
     time_t                      token_exp;
 
@@ -415,7 +402,8 @@ void ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
 void ngx_http_ws_guard_stats_handshake(ngx_http_request_t *r,
     ngx_http_ws_guard_result_e result, ngx_uint_t dry_run);
 void ngx_http_ws_guard_stats_open(ngx_http_ws_guard_conn_t *wc);
-void ngx_http_ws_guard_stats_traffic(ngx_http_ws_guard_side_t *s);
+void ngx_http_ws_guard_stats_traffic(ngx_http_ws_guard_side_t *s,
+    uint64_t bytes, uint64_t frames, uint64_t messages);
 void ngx_http_ws_guard_stats_violation(ngx_http_ws_guard_conn_t *wc,
     const char *kind, ngx_uint_t dry_run);
 void ngx_http_ws_guard_stats_close(ngx_http_ws_guard_conn_t *wc);

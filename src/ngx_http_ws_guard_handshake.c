@@ -100,6 +100,10 @@ ngx_http_ws_guard_ctx_cleanup(void *data)
         ngx_http_ws_guard_proxy_cleanup(ctx->conn);
     }
 
+    if (ctx->token) {
+        ngx_ws_guard_jwt_free(ctx->token);
+    }
+
     ngx_destroy_pool(pool);
 }
 
@@ -245,9 +249,6 @@ ngx_http_ws_guard_access_handler(ngx_http_request_t *r)
                || ngx_http_ws_guard_check_key(&h->value) != NGX_OK)
     {
         reason = "Sec-WebSocket-Key is not base64 of 16 bytes";
-
-    } else {
-        ctx->key = h->value;
     }
 
     if (reason != NULL) {
@@ -987,12 +988,23 @@ ngx_http_ws_guard_check_upgrade_response(ngx_http_request_t *r,
     ngx_list_t        *headers;
     ngx_table_elt_t   *h;
 
+    /*
+     * Sec-WebSocket-Accept = base64(SHA-1(key GUID)); the key is the one
+     * the access phase checked (the context keeps no copy)
+     */
+
+    if (ngx_http_ws_guard_find_headers(&r->headers_in.headers,
+                                       "sec-websocket-key", &h)
+        != 1)
+    {
+        return ngx_http_ws_guard_upgrade_rejected(r, ctx,
+                           "the request has no single Sec-WebSocket-Key");
+    }
+
     headers = &r->upstream->headers_in.headers;
 
-    /* Sec-WebSocket-Accept = base64(SHA-1(key GUID)) */
-
     ngx_sha1_init(&sha1);
-    ngx_sha1_update(&sha1, ctx->key.data, ctx->key.len);
+    ngx_sha1_update(&sha1, h->value.data, h->value.len);
     ngx_sha1_update(&sha1, NGX_HTTP_WS_GUARD_GUID,
                     sizeof(NGX_HTTP_WS_GUARD_GUID) - 1);
     ngx_sha1_final(hash, &sha1);

@@ -37,7 +37,6 @@ static ngx_int_t ngx_http_ws_guard_jwt_header_variable(ngx_http_request_t *r,
 static ngx_int_t ngx_http_ws_guard_jwt_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, ngx_str_t *name, size_t skip,
     ngx_uint_t header);
-static void ngx_http_ws_guard_jwt_cleanup(void *data);
 static void ngx_http_ws_guard_jwt_keyset_cleanup(void *data);
 
 
@@ -72,7 +71,6 @@ ngx_http_ws_guard_jwt_handshake(ngx_http_request_t *r,
     ngx_uint_t                     i;
     const char                    *reason;
     ngx_ws_guard_jwt_t            *jwt;
-    ngx_pool_cleanup_t            *cln;
     ngx_http_complex_value_t      *cv;
     ngx_ws_guard_jwt_policy_t      policy;
     ngx_http_ws_guard_jwt_conf_t  *jcf;
@@ -119,15 +117,6 @@ ngx_http_ws_guard_jwt_handshake(ngx_http_request_t *r,
                                             "token refused: %s", reason);
     }
 
-    cln = ngx_pool_cleanup_add(ctx->pool, 0);
-    if (cln == NULL) {
-        ngx_ws_guard_jwt_free(jwt);
-        goto failed;
-    }
-
-    cln->handler = ngx_http_ws_guard_jwt_cleanup;
-    cln->data = jwt;
-
     ngx_memzero(&policy, sizeof(ngx_ws_guard_jwt_policy_t));
 
     policy.now = ngx_time();
@@ -154,6 +143,8 @@ ngx_http_ws_guard_jwt_handshake(ngx_http_request_t *r,
     rc = ngx_ws_guard_jwt_check(jwt, &policy, err, sizeof(err));
 
     if (rc == NGX_WS_GUARD_ERROR) {
+        ngx_ws_guard_jwt_free(jwt);
+
         return ngx_http_ws_guard_jwt_refuse(r, wlcf, ctx,
                                             NGX_HTTP_UNAUTHORIZED, 1,
                                             "token refused: %s", err);
@@ -169,6 +160,7 @@ ngx_http_ws_guard_jwt_handshake(ngx_http_request_t *r,
 
     (void) ngx_ws_guard_jwt_compact(jwt);
 
+    /* from here on freed with the context (ngx_http_ws_guard_get_ctx()) */
     ctx->token = jwt;
 
     if (jcf->expiry == NGX_HTTP_WS_GUARD_EXPIRY_CLOSE
@@ -612,13 +604,6 @@ ngx_http_ws_guard_jwt_variable(ngx_http_request_t *r,
 }
 
 
-static void
-ngx_http_ws_guard_jwt_cleanup(void *data)
-{
-    ngx_ws_guard_jwt_free(data);
-}
-
-
 /*
  * Once the configuration is complete: the header fields and claims that
  * its variables name.  nginx keeps every variable a directive names
@@ -718,7 +703,6 @@ ngx_http_ws_guard_jwt_trim(ngx_http_request_t *r, ngx_http_ws_guard_ctx_t *ctx)
 {
     size_t                          kept, nclaims;
     ngx_array_t                    *headers;
-    ngx_pool_cleanup_t             *cln;
     ngx_http_ws_guard_loc_conf_t   *wlcf;
     ngx_http_ws_guard_main_conf_t  *wmcf;
 
@@ -761,14 +745,6 @@ ngx_http_ws_guard_jwt_trim(ngx_http_request_t *r, ngx_http_ws_guard_ctx_t *ctx)
 
     if (kept) {
         return;
-    }
-
-    for (cln = ctx->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_ws_guard_jwt_cleanup
-            && cln->data == ctx->token)
-        {
-            cln->data = NULL;
-        }
     }
 
     ngx_ws_guard_jwt_free(ctx->token);

@@ -42,6 +42,7 @@ static ngx_int_t ngx_http_ws_guard_deliverable(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_compact(ngx_http_ws_guard_side_t *s);
 static ngx_int_t ngx_http_ws_guard_grow(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s);
+static void ngx_http_ws_guard_parse_frames(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_violation(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_fail(ngx_http_ws_guard_side_t *s,
     ngx_uint_t code, const char *reason, const char *kind);
@@ -243,6 +244,8 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     }
 
     s->bytes = n;
+
+    ngx_http_ws_guard_stats_traffic(s, n, 0, 0);
 
     ngx_memzero(&fc, sizeof(ngx_ws_guard_frame_conf_t));
 
@@ -455,6 +458,8 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
 
         s->bytes += rc;
 
+        ngx_http_ws_guard_stats_traffic(s, rc, 0, 0);
+
         if (s->discard) {
             continue;
         }
@@ -468,8 +473,6 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
         }
 
         ngx_http_ws_guard_parse(s);
-
-        ngx_http_ws_guard_stats_traffic(s);
 
         continue;
 
@@ -509,6 +512,8 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
 
     s->bytes += rc;
 
+    ngx_http_ws_guard_stats_traffic(s, rc, 0, 0);
+
     if (!s->inspect) {
         return rc;
     }
@@ -527,8 +532,6 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
     s->last = buf + rc;
 
     ngx_http_ws_guard_parse(s);
-
-    ngx_http_ws_guard_stats_traffic(s);
 
     n = s->approved - buf;
     held = s->last - s->approved;
@@ -800,6 +803,23 @@ ngx_http_ws_guard_grow(ngx_http_ws_guard_side_t *s)
 }
 
 
+/* parses what is staged, and counts the frames and messages that ended */
+
+static void
+ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
+{
+    uint64_t  frames, messages;
+
+    frames = s->parser.frames;
+    messages = s->parser.messages;
+
+    ngx_http_ws_guard_parse_frames(s);
+
+    ngx_http_ws_guard_stats_traffic(s, 0, s->parser.frames - frames,
+                                    s->parser.messages - messages);
+}
+
+
 /*
  * Parses what was read and approves the bytes that may go: everything up
  * to the end, but for a frame header not yet complete.  Bytes are approved
@@ -809,7 +829,7 @@ ngx_http_ws_guard_grow(ngx_http_ws_guard_side_t *s)
  */
 
 static void
-ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
+ngx_http_ws_guard_parse_frames(ngx_http_ws_guard_side_t *s)
 {
     int                           rc;
     u_char                       *p, *q;
@@ -1952,11 +1972,6 @@ ngx_http_ws_guard_pool_size(ngx_http_request_t *r)
            + ngx_http_ws_guard_message_size(r)
            + ngx_http_ws_guard_rate_size(r)
            + ngx_http_ws_guard_holds_size(r);
-
-    if (wlcf->jwt.enable) {
-        /* the token's cleanup; its claims are malloc'ed by the verifier */
-        size += sizeof(ngx_pool_cleanup_t) + NGX_ALIGNMENT;
-    }
 
     if (wlcf->deflate == NGX_HTTP_WS_GUARD_DEFLATE_INSPECT) {
         size += 2 * (sizeof(ngx_ws_guard_inflate_t)

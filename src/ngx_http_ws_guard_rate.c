@@ -103,32 +103,30 @@ typedef struct {
  * One bucket pair a frame is checked against, and where its rates,
  * burst and direction are configured: a ws_guard_rate of the location, or
  * a zone held since the handshake (then the bucket pair is the zone's,
- * under its mutex).
+ * under its mutex).  Made on the stack for each check
+ * (ngx_http_ws_guard_limiter()): a connection keeps none.
  */
 
 typedef struct {
     ngx_http_ws_guard_bucket_t   *bucket;    /* [2] */
-    ngx_http_ws_guard_rate_t     *rate;      /* or NULL, and then */
-    ngx_http_ws_guard_hold_t     *hold;
+    ngx_http_ws_guard_rates_t    *rates;
+    ngx_uint_t                    burst;
+    ngx_uint_t                    direction;
+    ngx_slab_pool_t              *shpool;    /* a zone's; NULL: our own */
+    ngx_http_ws_guard_hold_t     *hold;      /* a zone's: for the log */
 } ngx_http_ws_guard_limiter_t;
 
 
-#define ngx_http_ws_guard_limiter_rates(lim)                                  \
-    ((lim)->hold ? &(lim)->hold->zone->rates : &(lim)->rate->rates)
-#define ngx_http_ws_guard_limiter_burst(lim)                                  \
-    ((lim)->hold ? (lim)->hold->limit->burst : (lim)->rate->burst)
-#define ngx_http_ws_guard_limiter_direction(lim)                              \
-    ((lim)->hold ? (lim)->hold->limit->direction : (lim)->rate->direction)
-#define ngx_http_ws_guard_limiter_shpool(lim)                                 \
-    ((lim)->hold ? (lim)->hold->zone->shpool : NULL)
-
-
-/* per connection, where limits apply: wc->rate, its limiters after it */
+/*
+ * Per connection, where limits apply: wc->rate.  The location's
+ * ws_guard_rate limits (wlcf->rate.rates) come first, each with its bucket
+ * pair here, then the zones held.
+ */
 
 typedef struct {
-    ngx_http_ws_guard_limiter_t     *limiters;
-    ngx_uint_t                       nlimiters;
+    ngx_http_ws_guard_holds_t       *holds;   /* or NULL */
     time_t                           logged;  /* last rate log line */
+    ngx_http_ws_guard_bucket_t       buckets[1];
 } ngx_http_ws_guard_rate_conn_t;
 
 
@@ -533,40 +531,28 @@ ngx_http_ws_guard_holds_size(ngx_http_request_t *r)
 size_t
 ngx_http_ws_guard_rate_size(ngx_http_request_t *r)
 {
-    size_t                         n, size;
+    size_t                         n;
     ngx_http_ws_guard_loc_conf_t  *wlcf;
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
 
-    size = 0;
-
     n = wlcf->rate.rates ? wlcf->rate.rates->nelts : 0;
 
-    if (n) {
-        size += 2 * n * sizeof(ngx_http_ws_guard_bucket_t) + NGX_ALIGNMENT;
+    if (n == 0 && wlcf->rate.limits == NULL) {
+        return 0;
     }
 
-    n += wlcf->rate.limits ? wlcf->rate.limits->nelts : 0;
-
-    if (n) {
-        size += sizeof(ngx_http_ws_guard_rate_conn_t)
-                + n * sizeof(ngx_http_ws_guard_limiter_t) + NGX_ALIGNMENT;
-    }
-
-    return size;
+    return offsetof(ngx_http_ws_guard_rate_conn_t, buckets)
+           + 2 * n * sizeof(ngx_http_ws_guard_bucket_t) + NGX_ALIGNMENT;
 }
 
 
 ngx_int_t
 ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
 {
-    ngx_uint_t                      i, n;
+    ngx_uint_t                      i, n, zones;
     ngx_http_request_t             *r;
-    ngx_http_ws_guard_rate_t       *rates;
-    ngx_http_ws_guard_hold_t       *h;
     ngx_http_ws_guard_holds_t      *hs;
-    ngx_http_ws_guard_bucket_t     *buckets;
-    ngx_http_ws_guard_limiter_t    *lim;
     ngx_http_ws_guard_rate_conn_t  *rc;
     ngx_http_ws_guard_loc_conf_t   *wlcf;
 
@@ -578,70 +564,76 @@ ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
     hs = ngx_http_ws_guard_find_cleanup(r, ngx_http_ws_guard_release);
 
     n = wlcf->rate.rates ? wlcf->rate.rates->nelts : 0;
+    zones = 0;
 
     if (hs) {
         for (i = 0; i < hs->n; i++) {
             if (hs->holds[i].zone->rates.messages
                 || hs->holds[i].zone->rates.bytes)
             {
-                n++;
+                zones++;
             }
         }
     }
 
-    if (n == 0) {
+    if (n == 0 && zones == 0) {
         /* no limits here: no state */
         return NGX_OK;
     }
 
-    rc = ngx_pcalloc(wc->pool, sizeof(ngx_http_ws_guard_rate_conn_t)
-                               + n * sizeof(ngx_http_ws_guard_limiter_t));
+    rc = ngx_pcalloc(wc->pool, offsetof(ngx_http_ws_guard_rate_conn_t, buckets)
+                               + 2 * n * sizeof(ngx_http_ws_guard_bucket_t));
     if (rc == NULL) {
         return NGX_ERROR;
     }
 
     wc->rate = rc;
 
-    rc->limiters = (ngx_http_ws_guard_limiter_t *) (rc + 1);
+    rc->holds = zones ? hs : NULL;
 
-    lim = rc->limiters;
-
-    if (wlcf->rate.rates) {
-        rates = wlcf->rate.rates->elts;
-
-        buckets = ngx_pcalloc(wc->pool, wlcf->rate.rates->nelts * 2
-                                       * sizeof(ngx_http_ws_guard_bucket_t));
-        if (buckets == NULL) {
-            return NGX_ERROR;
-        }
-
-        for (i = 0; i < wlcf->rate.rates->nelts; i++) {
-            buckets[2 * i].last = ngx_current_msec;
-            buckets[2 * i + 1].last = ngx_current_msec;
-
-            lim->bucket = &buckets[2 * i];
-            lim->rate = &rates[i];
-            lim++;
-        }
+    for (i = 0; i < 2 * n; i++) {
+        rc->buckets[i].last = ngx_current_msec;
     }
-
-    if (hs) {
-        for (i = 0; i < hs->n; i++) {
-            h = &hs->holds[i];
-
-            if (h->zone->rates.messages == 0 && h->zone->rates.bytes == 0) {
-                continue;
-            }
-
-            lim->bucket = h->node->bucket;
-            lim->hold = h;
-            lim++;
-        }
-    }
-
-    rc->nlimiters = n;
 
     return NGX_OK;
+}
+
+
+/* the limiter i of a connection: its rates first, then the zones held */
+
+static ngx_inline void
+ngx_http_ws_guard_limiter(ngx_http_ws_guard_rate_conn_t *rc,
+    ngx_http_ws_guard_loc_conf_t *wlcf, ngx_uint_t i,
+    ngx_http_ws_guard_limiter_t *lim)
+{
+    ngx_uint_t                 n;
+    ngx_http_ws_guard_rate_t  *rate;
+    ngx_http_ws_guard_hold_t  *h;
+
+    n = wlcf->rate.rates ? wlcf->rate.rates->nelts : 0;
+
+    if (i < n) {
+        rate = (ngx_http_ws_guard_rate_t *) wlcf->rate.rates->elts + i;
+
+        lim->bucket = &rc->buckets[2 * i];
+        lim->rates = &rate->rates;
+        lim->burst = rate->burst;
+        lim->direction = rate->direction;
+        lim->shpool = NULL;
+        lim->hold = NULL;
+        return;
+    }
+
+    /* a zone without rates (conn= alone) is skipped: it charges nothing */
+
+    h = &rc->holds->holds[i - n];
+
+    lim->bucket = h->node->bucket;
+    lim->rates = &h->zone->rates;
+    lim->burst = h->limit->burst;
+    lim->direction = h->limit->direction;
+    lim->shpool = h->zone->shpool;
+    lim->hold = h;
 }
 
 
@@ -660,11 +652,9 @@ ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
 {
     int64_t                         messages, bytes;
     uint64_t                        len;
-    ngx_uint_t                      i, k, d, dir, force, what, over;
+    ngx_uint_t                      i, k, n, d, dir, force, what, over;
     ngx_msec_t                      wait, w;
-    ngx_slab_pool_t                *shpool;
-    ngx_http_ws_guard_rates_t      *rates;
-    ngx_http_ws_guard_limiter_t    *lim, *bad;
+    ngx_http_ws_guard_limiter_t     lim, bad;
     ngx_http_ws_guard_rate_conn_t  *rc;
     ngx_http_ws_guard_loc_conf_t   *wlcf;
 
@@ -672,13 +662,16 @@ ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
 
     rc = s->wc->rate;
 
-    if (rc == NULL || rc->nlimiters == 0 || s->dropping) {
+    if (rc == NULL || s->dropping) {
         /* the frames of a dropped message are not charged */
         return;
     }
 
     wlcf = ngx_http_get_module_loc_conf(s->wc->request,
                                         ngx_http_ws_guard_module);
+
+    n = (wlcf->rate.rates ? wlcf->rate.rates->nelts : 0)
+        + (rc->holds ? rc->holds->n : 0);
 
     d = s->client ? 0 : 1;
     dir = s->client ? NGX_HTTP_WS_GUARD_DIR_CLIENT
@@ -700,32 +693,30 @@ ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
     wait = 0;
     what = 0;
     over = 0;
-    bad = NULL;
+    bad.bucket = NULL;
+    bad.hold = NULL;
 
-    for (i = 0; i < rc->nlimiters; i++) {
-        lim = &rc->limiters[i];
-        rates = ngx_http_ws_guard_limiter_rates(lim);
+    for (i = 0; i < n; i++) {
+        ngx_http_ws_guard_limiter(rc, wlcf, i, &lim);
 
-        if (!(ngx_http_ws_guard_limiter_direction(lim) & dir)
-            || ((messages == 0 || rates->messages == 0)
-                && (bytes == 0 || rates->bytes == 0)))
+        if (!(lim.direction & dir)
+            || ((messages == 0 || lim.rates->messages == 0)
+                && (bytes == 0 || lim.rates->bytes == 0)))
         {
             /* nothing to charge here: a later frame, an empty one */
             continue;
         }
 
-        shpool = ngx_http_ws_guard_limiter_shpool(lim);
-
-        if (shpool) {
-            ngx_shmtx_lock(&shpool->mutex);
+        if (lim.shpool) {
+            ngx_shmtx_lock(&lim.shpool->mutex);
         }
 
-        w = ngx_http_ws_guard_bucket_take(&lim->bucket[d], rates,
-                                          ngx_http_ws_guard_limiter_burst(lim),
-                                          messages, bytes, force, &over);
+        w = ngx_http_ws_guard_bucket_take(&lim.bucket[d], lim.rates,
+                                          lim.burst, messages, bytes, force,
+                                          &over);
 
-        if (shpool) {
-            ngx_shmtx_unlock(&shpool->mutex);
+        if (lim.shpool) {
+            ngx_shmtx_unlock(&lim.shpool->mutex);
         }
 
         if (w == 0) {
@@ -745,34 +736,31 @@ ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
         /* refused: give back what the buckets before this one took */
 
         for (k = 0; k < i; k++) {
-            lim = &rc->limiters[k];
-            rates = ngx_http_ws_guard_limiter_rates(lim);
+            ngx_http_ws_guard_limiter(rc, wlcf, k, &lim);
 
-            if (!(ngx_http_ws_guard_limiter_direction(lim) & dir)
-                || ((messages == 0 || rates->messages == 0)
-                    && (bytes == 0 || rates->bytes == 0)))
+            if (!(lim.direction & dir)
+                || ((messages == 0 || lim.rates->messages == 0)
+                    && (bytes == 0 || lim.rates->bytes == 0)))
             {
                 continue;
             }
 
-            shpool = ngx_http_ws_guard_limiter_shpool(lim);
-
-            if (shpool) {
-                ngx_shmtx_lock(&shpool->mutex);
+            if (lim.shpool) {
+                ngx_shmtx_lock(&lim.shpool->mutex);
             }
 
-            ngx_http_ws_guard_bucket_refund(&lim->bucket[d], rates,
+            ngx_http_ws_guard_bucket_refund(&lim.bucket[d], lim.rates,
                                             messages, bytes);
 
-            if (shpool) {
-                ngx_shmtx_unlock(&shpool->mutex);
+            if (lim.shpool) {
+                ngx_shmtx_unlock(&lim.shpool->mutex);
             }
         }
 
         break;
     }
 
-    if (bad == NULL) {
+    if (bad.bucket == NULL) {
         return;
     }
 
@@ -808,7 +796,7 @@ ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
 
     ngx_http_ws_guard_stats_violation(s->wc, "rate", wlcf->dry_run);
 
-    ngx_http_ws_guard_rate_log(s, bad, what, v);
+    ngx_http_ws_guard_rate_log(s, &bad, what, v);
 
     if (wlcf->dry_run) {
         v->action = NGX_HTTP_WS_GUARD_PASS;

@@ -197,55 +197,47 @@ ngx_http_ws_guard_stats_handshake(ngx_http_request_t *r,
 void
 ngx_http_ws_guard_stats_open(ngx_http_ws_guard_conn_t *wc)
 {
-    ngx_http_ws_guard_counters_t    *c;
-    ngx_http_ws_guard_stats_conn_t  *sc;
+    ngx_http_ws_guard_counters_t  *c;
 
-    sc = &wc->stats;
     c = ngx_http_ws_guard_counters(wc->request);
 
-    if (sc == NULL || c == NULL || sc->open) {
+    if (c == NULL || wc->counted) {
         return;
     }
 
-    sc->open = 1;
+    wc->counted = 1;
 
     (void) ngx_atomic_fetch_add(&c->open, 1);
 }
 
 
-/* adds what a side read since the last call */
+/* adds what a side read or parsed just now */
 
 void
-ngx_http_ws_guard_stats_traffic(ngx_http_ws_guard_side_t *s)
+ngx_http_ws_guard_stats_traffic(ngx_http_ws_guard_side_t *s, uint64_t bytes,
+    uint64_t frames, uint64_t messages)
 {
-    ngx_uint_t                       d;
-    ngx_http_ws_guard_counters_t    *c;
-    ngx_http_ws_guard_stats_conn_t  *sc;
+    ngx_uint_t                     d;
+    ngx_http_ws_guard_counters_t  *c;
 
-    sc = &s->wc->stats;
     c = ngx_http_ws_guard_counters(s->wc->request);
 
-    if (sc == NULL || c == NULL) {
+    if (c == NULL) {
         return;
     }
 
     d = s->client ? 0 : 1;
 
-    if (s->parser.frames != sc->frames[d]) {
-        (void) ngx_atomic_fetch_add(&c->frames[d],
-                                    s->parser.frames - sc->frames[d]);
-        sc->frames[d] = s->parser.frames;
+    if (frames) {
+        (void) ngx_atomic_fetch_add(&c->frames[d], frames);
     }
 
-    if (s->parser.messages != sc->messages[d]) {
-        (void) ngx_atomic_fetch_add(&c->messages[d],
-                                    s->parser.messages - sc->messages[d]);
-        sc->messages[d] = s->parser.messages;
+    if (messages) {
+        (void) ngx_atomic_fetch_add(&c->messages[d], messages);
     }
 
-    if (s->bytes != sc->bytes[d]) {
-        (void) ngx_atomic_fetch_add(&c->bytes[d], s->bytes - sc->bytes[d]);
-        sc->bytes[d] = s->bytes;
+    if (bytes) {
+        (void) ngx_atomic_fetch_add(&c->bytes[d], bytes);
     }
 }
 
@@ -279,20 +271,15 @@ ngx_http_ws_guard_stats_violation(ngx_http_ws_guard_conn_t *wc,
 void
 ngx_http_ws_guard_stats_close(ngx_http_ws_guard_conn_t *wc)
 {
-    ngx_http_ws_guard_counters_t    *c;
-    ngx_http_ws_guard_stats_conn_t  *sc;
+    ngx_http_ws_guard_counters_t  *c;
 
-    sc = &wc->stats;
     c = ngx_http_ws_guard_counters(wc->request);
 
-    if (sc == NULL || c == NULL || !sc->open) {
+    if (c == NULL || !wc->counted) {
         return;
     }
 
-    ngx_http_ws_guard_stats_traffic(&wc->client);
-    ngx_http_ws_guard_stats_traffic(&wc->upstream);
-
-    sc->open = 0;
+    wc->counted = 0;
 
     (void) ngx_atomic_fetch_add(&c->open, (ngx_atomic_int_t) -1);
     (void) ngx_atomic_fetch_add(

@@ -17,7 +17,10 @@
 #include "ngx_http_ws_guard.h"
 
 
-/* ngx_http_ws_guard_stats_conn_t is in ngx_http_ws_guard.h (wc->stats) */
+/*
+ * a connection adds its traffic to the counters as it comes (bytes when
+ * read, frames and messages when parsed), so it keeps no copy of them
+ */
 
 
 #endif /* _NGX_HTTP_WS_GUARD_STATUS_H_INCLUDED_ */
