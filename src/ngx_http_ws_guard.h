@@ -59,6 +59,16 @@ typedef enum {
 
 
 typedef struct ngx_http_ws_guard_conn_s  ngx_http_ws_guard_conn_t;
+
+
+/*
+ * What ngx_palloc() takes of the guard's pool for n bytes: each
+ * allocation starts aligned.  The pool is sized to the sum of these
+ * (ngx_http_ws_guard_pool_size()), so it holds what a connection keeps in
+ * one block.
+ */
+
+#define ngx_http_ws_guard_psize(n)  ngx_align((n), NGX_ALIGNMENT)
 typedef struct ngx_http_ws_guard_msg_s   ngx_http_ws_guard_msg_t;
 
 
@@ -279,6 +289,11 @@ typedef struct {
 
     ngx_http_ws_guard_result_e  result;
 
+    unsigned                    websocket:1;   /* passed the access phase */
+    unsigned                    checked:1;
+    unsigned                    token_exp_set:1;
+    unsigned                    nholds:16;     /* taken, of holds */
+
     /* the verified handshake token (malloc'ed), freed with the context */
     ngx_ws_guard_jwt_t         *token;
     time_t                      token_exp;
@@ -286,9 +301,11 @@ typedef struct {
     /* the upgraded connection, once the guard hooked it */
     ngx_http_ws_guard_conn_t   *conn;
 
-    unsigned                    websocket:1;   /* passed the access phase */
-    unsigned                    checked:1;
-    unsigned                    token_exp_set:1;
+    /*
+     * the zone nodes the handshake took (ws_guard_limit), given back
+     * with the context; NULL: not counted in this context
+     */
+    struct ngx_http_ws_guard_hold_s  *holds;
 } ngx_http_ws_guard_ctx_t;
 
 
@@ -322,8 +339,8 @@ ngx_int_t ngx_http_ws_guard_check_upgrade_response(ngx_http_request_t *r,
 ngx_http_ws_guard_ctx_t *ngx_http_ws_guard_get_ctx(ngx_http_request_t *r);
 size_t ngx_http_ws_guard_pool_size(ngx_http_request_t *r);
 void ngx_http_ws_guard_proxy_cleanup(ngx_http_ws_guard_conn_t *wc);
-void *ngx_http_ws_guard_find_cleanup(ngx_http_request_t *r,
-    ngx_pool_cleanup_pt handler);
+ngx_http_ws_guard_ctx_t *ngx_http_ws_guard_holding_ctx(
+    ngx_http_request_t *r);
 
 char *ngx_http_ws_guard_origin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -381,8 +398,8 @@ ngx_int_t ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
  * rates, connection counts and counters (ngx_http_ws_guard_rate.c):
  *
  *   rate_handshake  at the handshake, after the token: NGX_OK or a status
- *                   (the conn= limit); may register a cleanup that gives
- *                   the count back when the request ends
+ *                   (the conn= limit); the nodes it takes (ctx->holds)
+ *                   are given back by rate_release with the context
  *   rate_init       when the connection is hooked
  *   rate_frame      at the header of every data frame: a verdict;
  *                   message_start on the first frame of a message (DROP
@@ -394,6 +411,7 @@ ngx_int_t ngx_http_ws_guard_rate_handshake(ngx_http_request_t *r,
     ngx_http_ws_guard_loc_conf_t *wlcf, ngx_http_ws_guard_ctx_t *ctx);
 size_t ngx_http_ws_guard_rate_size(ngx_http_request_t *r);
 size_t ngx_http_ws_guard_holds_size(ngx_http_request_t *r);
+void ngx_http_ws_guard_rate_release(ngx_http_ws_guard_ctx_t *ctx);
 ngx_int_t ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc);
 void ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
     ngx_ws_guard_frame_header_t *h, ngx_uint_t message_start,

@@ -104,21 +104,24 @@ ngx_http_ws_guard_ctx_cleanup(void *data)
         ngx_ws_guard_jwt_free(ctx->token);
     }
 
+    if (ctx->holds) {
+        ngx_http_ws_guard_rate_release(ctx);
+    }
+
     ngx_destroy_pool(pool);
 }
 
 
 /*
- * The data of a cleanup of the guard's pools with this handler.  An
- * internal redirect clears the module's context, so each context of the
- * request is looked at, through the request pool's cleanups.
+ * The context of the request that holds zone nodes.  An internal redirect
+ * clears the module's context, so each context of the request is looked
+ * at, through the request pool's cleanups.
  */
 
-void *
-ngx_http_ws_guard_find_cleanup(ngx_http_request_t *r,
-    ngx_pool_cleanup_pt handler)
+ngx_http_ws_guard_ctx_t *
+ngx_http_ws_guard_holding_ctx(ngx_http_request_t *r)
 {
-    ngx_pool_cleanup_t       *cln, *c;
+    ngx_pool_cleanup_t       *cln;
     ngx_http_ws_guard_ctx_t  *ctx;
 
     for (cln = r->pool->cleanup; cln; cln = cln->next) {
@@ -129,10 +132,8 @@ ngx_http_ws_guard_find_cleanup(ngx_http_request_t *r,
 
         ctx = cln->data;
 
-        for (c = ctx->pool->cleanup; c; c = c->next) {
-            if (c->handler == handler) {
-                return c->data;
-            }
+        if (ctx->holds) {
+            return ctx;
         }
     }
 

@@ -118,9 +118,10 @@ ngx_http_ws_guard_message_size(ngx_http_request_t *r)
         return 0;
     }
 
-    return ngx_http_ws_guard_msg_size(wlcf->message.deny[0] != NULL)
-           + ngx_http_ws_guard_msg_size(wlcf->message.deny[1] != NULL)
-           + 2 * NGX_ALIGNMENT;
+    return ngx_http_ws_guard_psize(
+               ngx_http_ws_guard_msg_size(wlcf->message.deny[0] != NULL))
+           + ngx_http_ws_guard_psize(
+               ngx_http_ws_guard_msg_size(wlcf->message.deny[1] != NULL));
 }
 
 

@@ -178,6 +178,14 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
 
     ngx_http_ws_guard_arm_timer(wc);
 
+    /* what an idle connection keeps: one block, sized for it */
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "ws guard pool: %uz bytes, %uz left, %s",
+                   (size_t) (wc->pool->d.end - (u_char *) wc->pool),
+                   (size_t) (wc->pool->d.end - wc->pool->d.last),
+                   wc->pool->d.next ? "more blocks" : "one block");
+
     /* bytes that came with the handshake or the 101 */
 
     if (wc->client.last > wc->client.start) {
@@ -1967,22 +1975,23 @@ ngx_http_ws_guard_pool_size(ngx_http_request_t *r)
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
 
-    size = sizeof(ngx_pool_t) + sizeof(ngx_http_ws_guard_ctx_t)
-           + sizeof(ngx_http_ws_guard_conn_t) + 2 * NGX_ALIGNMENT
+    size = sizeof(ngx_pool_t)
+           + ngx_http_ws_guard_psize(sizeof(ngx_http_ws_guard_ctx_t))
+           + ngx_http_ws_guard_psize(sizeof(ngx_http_ws_guard_conn_t))
            + ngx_http_ws_guard_message_size(r)
            + ngx_http_ws_guard_rate_size(r)
            + ngx_http_ws_guard_holds_size(r);
 
     if (wlcf->deflate == NGX_HTTP_WS_GUARD_DEFLATE_INSPECT) {
-        size += 2 * (sizeof(ngx_ws_guard_inflate_t)
-                     + sizeof(ngx_pool_cleanup_t) + 2 * NGX_ALIGNMENT);
+        size += 2 * (ngx_http_ws_guard_psize(sizeof(ngx_ws_guard_inflate_t))
+                     + ngx_http_ws_guard_psize(sizeof(ngx_pool_cleanup_t)));
     }
 
     if (wlcf->max_lifetime || wlcf->idle_timeout
         || (wlcf->jwt.enable
             && wlcf->jwt.expiry == NGX_HTTP_WS_GUARD_EXPIRY_CLOSE))
     {
-        size += sizeof(ngx_event_t) + NGX_ALIGNMENT;
+        size += ngx_http_ws_guard_psize(sizeof(ngx_event_t));
     }
 
     return size;

@@ -86,17 +86,11 @@ typedef struct {
 
 /* the nodes a request holds, from its handshake until it ends */
 
-typedef struct {
+typedef struct ngx_http_ws_guard_hold_s {
     ngx_http_ws_guard_limit_t    *limit;
     ngx_http_ws_guard_zone_t     *zone;
     ngx_http_ws_guard_node_t     *node;
 } ngx_http_ws_guard_hold_t;
-
-
-typedef struct {
-    ngx_uint_t                    n;
-    ngx_http_ws_guard_hold_t     *holds;
-} ngx_http_ws_guard_holds_t;
 
 
 /*
@@ -124,7 +118,7 @@ typedef struct {
  */
 
 typedef struct {
-    ngx_http_ws_guard_holds_t       *holds;   /* or NULL */
+    ngx_http_ws_guard_ctx_t         *held;    /* its holds, or NULL */
     time_t                           logged;  /* last rate log line */
     ngx_http_ws_guard_bucket_t       buckets[1];
 } ngx_http_ws_guard_rate_conn_t;
@@ -132,8 +126,7 @@ typedef struct {
 
 static ngx_int_t ngx_http_ws_guard_hold(ngx_http_request_t *r,
     ngx_http_ws_guard_loc_conf_t *wlcf, ngx_http_ws_guard_ctx_t *ctx,
-    ngx_http_ws_guard_holds_t *hs, ngx_http_ws_guard_limit_t *limit);
-static void ngx_http_ws_guard_release(void *data);
+    ngx_http_ws_guard_limit_t *limit);
 static ngx_http_ws_guard_node_t *ngx_http_ws_guard_lookup(
     ngx_http_ws_guard_zone_t *zone, uint32_t hash, ngx_str_t *key);
 static void ngx_http_ws_guard_expire(ngx_http_ws_guard_zone_t *zone,
@@ -169,9 +162,7 @@ ngx_http_ws_guard_rate_handshake(ngx_http_request_t *r,
 {
     ngx_int_t                   rc;
     ngx_uint_t                  i;
-    ngx_pool_cleanup_t         *cln;
     ngx_http_ws_guard_limit_t  *limits;
-    ngx_http_ws_guard_holds_t  *hs;
 
     if (wlcf->rate.limits == NULL) {
         return NGX_OK;
@@ -182,32 +173,26 @@ ngx_http_ws_guard_rate_handshake(ngx_http_request_t *r,
      * handshake checks again: the request is counted once
      */
 
-    if (ngx_http_ws_guard_find_cleanup(r, ngx_http_ws_guard_release)) {
+    if (ngx_http_ws_guard_holding_ctx(r)) {
         return NGX_OK;
     }
 
-    /* the cleanup first: whatever is held is given back with the request */
+    /*
+     * what is taken is given back with the context, however the request
+     * ends (ngx_http_ws_guard_rate_release())
+     */
 
-    cln = ngx_pool_cleanup_add(ctx->pool, sizeof(ngx_http_ws_guard_holds_t));
-    if (cln == NULL) {
+    ctx->nholds = 0;
+    ctx->holds = ngx_palloc(ctx->pool, wlcf->rate.limits->nelts
+                                       * sizeof(ngx_http_ws_guard_hold_t));
+    if (ctx->holds == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    hs = cln->data;
-    hs->n = 0;
-    hs->holds = ngx_palloc(ctx->pool, wlcf->rate.limits->nelts
-                                      * sizeof(ngx_http_ws_guard_hold_t));
-    if (hs->holds == NULL) {
-        cln->data = NULL;
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    cln->handler = ngx_http_ws_guard_release;
 
     limits = wlcf->rate.limits->elts;
 
     for (i = 0; i < wlcf->rate.limits->nelts; i++) {
-        rc = ngx_http_ws_guard_hold(r, wlcf, ctx, hs, &limits[i]);
+        rc = ngx_http_ws_guard_hold(r, wlcf, ctx, &limits[i]);
 
         if (rc != NGX_OK) {
             return rc;
@@ -223,7 +208,7 @@ ngx_http_ws_guard_rate_handshake(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_ws_guard_hold(ngx_http_request_t *r,
     ngx_http_ws_guard_loc_conf_t *wlcf, ngx_http_ws_guard_ctx_t *ctx,
-    ngx_http_ws_guard_holds_t *hs, ngx_http_ws_guard_limit_t *limit)
+    ngx_http_ws_guard_limit_t *limit)
 {
     uint32_t                   hash;
     ngx_str_t                  key, *name;
@@ -293,7 +278,7 @@ ngx_http_ws_guard_hold(ngx_http_request_t *r,
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
-    h = &hs->holds[hs->n++];
+    h = &ctx->holds[ctx->nholds++];
     h->limit = limit;
     h->zone = zone;
     h->node = node;
@@ -312,26 +297,21 @@ ngx_http_ws_guard_hold(ngx_http_request_t *r,
 
 
 /*
- * The request's pool cleanup: it runs however the request ends, a refused
- * handshake, a refused 101, a closed WebSocket or a worker exiting.
+ * With the context, from the request pool's cleanup: it runs however the
+ * request ends, a refused handshake, a refused 101, a closed WebSocket or
+ * a worker exiting.
  */
 
-static void
-ngx_http_ws_guard_release(void *data)
+void
+ngx_http_ws_guard_rate_release(ngx_http_ws_guard_ctx_t *ctx)
 {
-    ngx_http_ws_guard_holds_t *hs = data;
-
     ngx_uint_t                 i;
     ngx_http_ws_guard_hold_t  *h;
     ngx_http_ws_guard_zone_t  *zone;
     ngx_http_ws_guard_node_t  *node;
 
-    if (hs == NULL) {
-        return;
-    }
-
-    for (i = 0; i < hs->n; i++) {
-        h = &hs->holds[i];
+    for (i = 0; i < ctx->nholds; i++) {
+        h = &ctx->holds[i];
         zone = h->zone;
         node = h->node;
 
@@ -355,7 +335,7 @@ ngx_http_ws_guard_release(void *data)
         ngx_shmtx_unlock(&zone->shpool->mutex);
     }
 
-    hs->n = 0;
+    ctx->nholds = 0;
 }
 
 
@@ -520,9 +500,8 @@ ngx_http_ws_guard_holds_size(ngx_http_request_t *r)
         return 0;
     }
 
-    return sizeof(ngx_pool_cleanup_t) + sizeof(ngx_http_ws_guard_holds_t)
-           + wlcf->rate.limits->nelts * sizeof(ngx_http_ws_guard_hold_t)
-           + 3 * NGX_ALIGNMENT;
+    return ngx_http_ws_guard_psize(wlcf->rate.limits->nelts
+                                   * sizeof(ngx_http_ws_guard_hold_t));
 }
 
 
@@ -542,8 +521,9 @@ ngx_http_ws_guard_rate_size(ngx_http_request_t *r)
         return 0;
     }
 
-    return offsetof(ngx_http_ws_guard_rate_conn_t, buckets)
-           + 2 * n * sizeof(ngx_http_ws_guard_bucket_t) + NGX_ALIGNMENT;
+    return ngx_http_ws_guard_psize(
+               offsetof(ngx_http_ws_guard_rate_conn_t, buckets)
+               + 2 * n * sizeof(ngx_http_ws_guard_bucket_t));
 }
 
 
@@ -552,7 +532,7 @@ ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
 {
     ngx_uint_t                      i, n, zones;
     ngx_http_request_t             *r;
-    ngx_http_ws_guard_holds_t      *hs;
+    ngx_http_ws_guard_ctx_t        *held;
     ngx_http_ws_guard_rate_conn_t  *rc;
     ngx_http_ws_guard_loc_conf_t   *wlcf;
 
@@ -561,15 +541,15 @@ ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
 
     /* the nodes taken at the handshake */
 
-    hs = ngx_http_ws_guard_find_cleanup(r, ngx_http_ws_guard_release);
+    held = ngx_http_ws_guard_holding_ctx(r);
 
     n = wlcf->rate.rates ? wlcf->rate.rates->nelts : 0;
     zones = 0;
 
-    if (hs) {
-        for (i = 0; i < hs->n; i++) {
-            if (hs->holds[i].zone->rates.messages
-                || hs->holds[i].zone->rates.bytes)
+    if (held) {
+        for (i = 0; i < held->nholds; i++) {
+            if (held->holds[i].zone->rates.messages
+                || held->holds[i].zone->rates.bytes)
             {
                 zones++;
             }
@@ -589,7 +569,7 @@ ngx_http_ws_guard_rate_init(ngx_http_ws_guard_conn_t *wc)
 
     wc->rate = rc;
 
-    rc->holds = zones ? hs : NULL;
+    rc->held = zones ? held : NULL;
 
     for (i = 0; i < 2 * n; i++) {
         rc->buckets[i].last = ngx_current_msec;
@@ -626,7 +606,7 @@ ngx_http_ws_guard_limiter(ngx_http_ws_guard_rate_conn_t *rc,
 
     /* a zone without rates (conn= alone) is skipped: it charges nothing */
 
-    h = &rc->holds->holds[i - n];
+    h = &rc->held->holds[i - n];
 
     lim->bucket = h->node->bucket;
     lim->rates = &h->zone->rates;
@@ -671,7 +651,7 @@ ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
                                         ngx_http_ws_guard_module);
 
     n = (wlcf->rate.rates ? wlcf->rate.rates->nelts : 0)
-        + (rc->holds ? rc->holds->n : 0);
+        + (rc->held ? rc->held->nholds : 0);
 
     d = s->client ? 0 : 1;
     dir = s->client ? NGX_HTTP_WS_GUARD_DIR_CLIENT
@@ -1511,6 +1491,12 @@ ngx_http_ws_guard_limit_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         if (shm_zone == limits[i].shm_zone) {
             return "is duplicate";
         }
+    }
+
+    /* a request counts the nodes it holds in 16 bits (ctx->nholds) */
+
+    if (wlcf->rate.limits->nelts == 65535) {
+        return "is one too many: 65535 zones at the most";
     }
 
     limit = ngx_array_push(wlcf->rate.limits);
