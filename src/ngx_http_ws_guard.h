@@ -183,7 +183,6 @@ struct ngx_http_ws_guard_conn_s {
     ngx_msec_t                  started;
     ngx_msec_t                  active;      /* last data message */
 
-    ngx_uint_t                  close_code;
     const char                 *close_reason;
     const char                 *violation;
 
@@ -196,6 +195,7 @@ struct ngx_http_ws_guard_conn_s {
     unsigned                    hooked:1;    /* recv wrappers in place */
     unsigned                    restored:1;
     unsigned                    counted:1;   /* open, for ws_guard_status */
+    unsigned                    close_code:16;
 };
 
 
@@ -271,6 +271,13 @@ typedef struct {
     ngx_msec_t                  idle_timeout;      /* 0: off */
 
     ngx_http_ws_guard_message_conf_t  message;
+
+    /*
+     * what the frame parsers of the location's connections read: from the
+     * client, from the upstream; without and with deflate (made by
+     * ngx_http_ws_guard_side_init() in each worker)
+     */
+    ngx_ws_guard_frame_conf_t   frame_conf[2][2];
 
     /* section 6 (ngx_http_ws_guard_rate.h) */
     ngx_http_ws_guard_rate_conf_t     rate;

@@ -215,7 +215,7 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
 {
     size_t                         n;
     ngx_pool_cleanup_t            *cln;
-    ngx_ws_guard_frame_conf_t      fc;
+    ngx_ws_guard_frame_conf_t      fc, *conf;
     ngx_http_ws_guard_loc_conf_t  *wlcf;
 
     wlcf = ngx_http_get_module_loc_conf(r, ngx_http_ws_guard_module);
@@ -312,7 +312,17 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
         cln->data = s->inflate;
     }
 
-    if (ngx_ws_guard_frame_init(&s->parser, &fc) != NGX_WS_GUARD_OK) {
+    /*
+     * The parser keeps a pointer to its configuration: the location keeps
+     * one for each direction, with and without deflate, shared by its
+     * connections.  It comes out the same every time: written again here,
+     * with no parser running, it stays the same for those that use it.
+     */
+
+    conf = &wlcf->frame_conf[s->client ? 0 : 1][wc->deflate];
+    *conf = fc;
+
+    if (ngx_ws_guard_frame_init(&s->parser, conf) != NGX_WS_GUARD_OK) {
         return NGX_ERROR;
     }
 

@@ -169,13 +169,13 @@ ngx_ws_guard_frame_parse(ngx_ws_guard_frame_t *f, const unsigned char *buf,
 
             if (f->unmask) {
 
-                if (n > f->conf.scratch_size) {
-                    n = f->conf.scratch_size;
+                if (n > f->conf->scratch_size) {
+                    n = f->conf->scratch_size;
                 }
 
-                (void) ngx_ws_guard_frame_xor(f->conf.scratch, p, n,
+                (void) ngx_ws_guard_frame_xor(f->conf->scratch, p, n,
                                               f->frame.key, ev->offset);
-                ev->data = f->conf.scratch;
+                ev->data = f->conf->scratch;
 
             } else {
                 ev->data = p;
@@ -189,11 +189,11 @@ ngx_ws_guard_frame_parse(ngx_ws_guard_frame_t *f, const unsigned char *buf,
 
         } else if (f->unmask) {
 
-            if (n > f->conf.scratch_size) {
-                n = f->conf.scratch_size;
+            if (n > f->conf->scratch_size) {
+                n = f->conf->scratch_size;
             }
 
-            ev->data = f->conf.scratch;
+            ev->data = f->conf->scratch;
 
             if (ngx_ws_guard_frame_window(f, p, n, ev->offset, f->check_utf8,
                                           &f->msg_utf8)
@@ -224,7 +224,6 @@ ngx_ws_guard_frame_parse(ngx_ws_guard_frame_t *f, const unsigned char *buf,
 
         p += n;
         f->left -= n;
-        f->payload_bytes += n;
 
         if (f->left == 0) {
             f->state = sw_end;
@@ -266,12 +265,12 @@ header:
         f->msg_size += f->frame.length;
 
         f->check_utf8 = f->msg_opcode == NGX_WS_GUARD_FRAME_OP_TEXT
-                        && f->conf.utf8
+                        && f->conf->utf8
                         && !f->msg_compressed;
 
         f->unmask = f->frame.masked
                     && (f->check_utf8
-                        || (f->conf.inspect
+                        || (f->conf->inspect
                             & (f->msg_opcode == NGX_WS_GUARD_FRAME_OP_TEXT
                                ? NGX_WS_GUARD_FRAME_TEXT
                                : NGX_WS_GUARD_FRAME_BINARY)));
@@ -356,7 +355,7 @@ ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f, const unsigned char *buf,
     ngx_ws_guard_utf8_t   u;
     const unsigned char  *p, *end;
 
-    if (f->conf.inspect) {
+    if (f->conf->inspect) {
         return 0;
     }
 
@@ -421,7 +420,7 @@ ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f, const unsigned char *buf,
 
             length = f->frame.length;
             at = 0;
-            check = text && f->conf.utf8;
+            check = text && f->conf->utf8;
             unmask = check && f->frame.masked;
 
         } else {
@@ -470,7 +469,6 @@ ngx_ws_guard_frame_run(ngx_ws_guard_frame_t *f, const unsigned char *buf,
 
         f->msg_utf8 = u;
         f->left -= n;
-        f->payload_bytes += n;
         p += need + n;
         offset += need + n;
 
@@ -512,7 +510,7 @@ ngx_ws_guard_frame_run_payload(ngx_ws_guard_frame_t *f,
     }
 
     while (n) {
-        k = (n < f->conf.scratch_size) ? n : f->conf.scratch_size;
+        k = (n < f->conf->scratch_size) ? n : f->conf->scratch_size;
 
         if (ngx_ws_guard_frame_window(f, p, k, offset, 1, u)
             != NGX_WS_GUARD_OK)
@@ -542,11 +540,11 @@ ngx_ws_guard_frame_window(ngx_ws_guard_frame_t *f, const unsigned char *p,
 {
     uint64_t  hi;
 
-    hi = ngx_ws_guard_frame_xor(f->conf.scratch, p, n, f->frame.key, offset);
+    hi = ngx_ws_guard_frame_xor(f->conf->scratch, p, n, f->frame.key, offset);
 
     if (check
         && ((hi & NGX_WS_GUARD_FRAME_HIGH) || !ngx_ws_guard_utf8_boundary(u))
-        && ngx_ws_guard_utf8_validate(u, f->conf.scratch, n)
+        && ngx_ws_guard_utf8_validate(u, f->conf->scratch, n)
            != NGX_WS_GUARD_OK)
     {
         return NGX_WS_GUARD_ERROR;
@@ -586,7 +584,7 @@ ngx_ws_guard_frame_header(ngx_ws_guard_frame_t *f, const unsigned char *h,
 
     if ((rsv & (NGX_WS_GUARD_FRAME_RSV2|NGX_WS_GUARD_FRAME_RSV3))
         || ((rsv & NGX_WS_GUARD_FRAME_RSV1)
-            && !(f->conf.rsv1_allowed
+            && !(f->conf->rsv1_allowed
                  && (op == NGX_WS_GUARD_FRAME_OP_TEXT
                      || op == NGX_WS_GUARD_FRAME_OP_BINARY))))
     {
@@ -618,7 +616,7 @@ ngx_ws_guard_frame_header(ngx_ws_guard_frame_t *f, const unsigned char *h,
         type = (op == NGX_WS_GUARD_FRAME_OP_TEXT) ? NGX_WS_GUARD_FRAME_TEXT
                                                   : NGX_WS_GUARD_FRAME_BINARY;
 
-        if ((f->conf.types & type) == 0) {
+        if ((f->conf->types & type) == 0) {
             return ngx_ws_guard_frame_violation(f,
                                           NGX_WS_GUARD_CLOSE_UNSUPPORTED,
                                           (type == NGX_WS_GUARD_FRAME_TEXT)
@@ -635,12 +633,12 @@ ngx_ws_guard_frame_header(ngx_ws_guard_frame_t *f, const unsigned char *h,
     masked = h[1] >> 7;
     len7 = h[1] & 0x7f;
 
-    if (f->conf.client && !masked) {
+    if (f->conf->client && !masked) {
         return ngx_ws_guard_frame_violation(f, NGX_WS_GUARD_CLOSE_PROTOCOL,
                                             "unmasked client frame");
     }
 
-    if (!f->conf.client && masked) {
+    if (!f->conf->client && masked) {
         return ngx_ws_guard_frame_violation(f, NGX_WS_GUARD_CLOSE_PROTOCOL,
                                             "masked server frame");
     }
@@ -699,13 +697,13 @@ ngx_ws_guard_frame_header(ngx_ws_guard_frame_t *f, const unsigned char *h,
 
     if (op < NGX_WS_GUARD_FRAME_OP_CLOSE) {
 
-        if (f->conf.max_frame_size && len > f->conf.max_frame_size) {
+        if (f->conf->max_frame_size && len > f->conf->max_frame_size) {
             return ngx_ws_guard_frame_violation(f, NGX_WS_GUARD_CLOSE_TOO_BIG,
                                                 "frame too big");
         }
 
         so_far = (op == NGX_WS_GUARD_FRAME_OP_CONT) ? f->msg_size : 0;
-        max = f->conf.max_message_size ? f->conf.max_message_size
+        max = f->conf->max_message_size ? f->conf->max_message_size
                                        : UINT64_MAX;
 
         if (so_far > max || len > max - so_far) {
@@ -1060,7 +1058,7 @@ ngx_ws_guard_frame_init(ngx_ws_guard_frame_t *f,
         return NGX_WS_GUARD_ERROR;
     }
 
-    f->conf = *conf;
+    f->conf = conf;
     f->state = sw_start;
 
     return NGX_WS_GUARD_OK;

@@ -185,7 +185,8 @@ typedef struct {
 
 
 typedef struct {
-    ngx_ws_guard_frame_conf_t    conf;
+    /* not a copy: a parser kept per connection direction stays small */
+    const ngx_ws_guard_frame_conf_t  *conf;
 
     /* the frame being parsed */
     ngx_ws_guard_frame_header_t  frame;
@@ -233,17 +234,17 @@ typedef struct {
 
     /*
      * counters: complete valid frames (control frames too), complete valid
-     * data messages, and payload bytes of every kind passed in DATA events
+     * data messages
      */
     uint64_t                     frames;
     uint64_t                     messages;
-    uint64_t                     payload_bytes;
 } ngx_ws_guard_frame_t;
 
 
 /*
- * Initializes f with a copy of conf.  Returns NGX_WS_GUARD_ERROR if conf
- * is unusable (client direction without a scratch window).
+ * Initializes f to use conf, which must stay valid and unchanged as long
+ * as f is used (many parsers may share one).  Returns NGX_WS_GUARD_ERROR
+ * if conf is unusable (client direction without a scratch window).
  */
 int ngx_ws_guard_frame_init(ngx_ws_guard_frame_t *f,
     const ngx_ws_guard_frame_conf_t *conf);
