@@ -59,6 +59,7 @@ typedef enum {
 
 
 typedef struct ngx_http_ws_guard_conn_s  ngx_http_ws_guard_conn_t;
+typedef struct ngx_http_ws_guard_deadline_s  ngx_http_ws_guard_deadline_t;
 
 
 /*
@@ -106,16 +107,15 @@ typedef struct {
     /* the guard's staging buffer while in use */
     u_char                     *own;
 
-    /* closing: the close frame for the other peer (from the pool) */
-    u_char                     *inject;
-
     ngx_event_t                *delay;       /* backpressure, when used */
 
     ngx_http_ws_guard_msg_t    *msg;         /* message policy, or NULL */
 
-    /* permessage-deflate inspection, when negotiated */
+    /*
+     * permessage-deflate inspection, when negotiated: the inflater, and
+     * after it the state of the inflated text's UTF-8
+     */
     ngx_ws_guard_inflate_t     *inflate;
-    ngx_ws_guard_utf8_t         inflated_utf8;
 
     size_t                      own_size;
     uint64_t                    bytes;       /* read from the peer */
@@ -175,10 +175,17 @@ struct ngx_http_ws_guard_conn_s {
     ngx_http_ws_guard_side_t    client;      /* from the client */
     ngx_http_ws_guard_side_t    upstream;    /* from the upstream */
 
+    /*
+     * closing: the close frames (from the pool), for the client (handed
+     * over by the upstream side's wrapper), then for the upstream
+     */
+    u_char                     *inject;
+
     /* permessage-deflate negotiated (ws_guard_deflate inspect) */
     ngx_ws_guard_inflate_dir_t  deflate_dir[2];   /* client, server */
 
-    ngx_event_t                *timer;       /* from the pool, when needed */
+    /* in the worker's tree of deadlines: from the pool, when needed */
+    ngx_http_ws_guard_deadline_t  *deadline;
     ngx_event_handler_pt        peer_read_handler;
     ngx_msec_t                  started;
     ngx_msec_t                  active;      /* last data message */
@@ -195,8 +202,17 @@ struct ngx_http_ws_guard_conn_s {
     unsigned                    hooked:1;    /* recv wrappers in place */
     unsigned                    restored:1;
     unsigned                    counted:1;   /* open, for ws_guard_status */
+    unsigned                    deadline_set:1;
     unsigned                    close_code:16;
 };
+
+
+/* the close frame a direction's wrapper hands over */
+#define ngx_http_ws_guard_inject(s)                                           \
+    ((s)->wc->inject + ((s)->client ? NGX_WS_GUARD_FRAME_CLOSE_MAX : 0))
+
+#define ngx_http_ws_guard_inflated_utf8(s)                                    \
+    ((ngx_ws_guard_utf8_t *) ((s)->inflate + 1))
 
 
 

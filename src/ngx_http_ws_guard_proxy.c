@@ -60,7 +60,7 @@ static void ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc,
 static void ngx_http_ws_guard_cut(ngx_http_ws_guard_side_t *s,
     ngx_uint_t violating);
 static void ngx_http_ws_guard_wake(ngx_http_ws_guard_side_t *s);
-static void ngx_http_ws_guard_timer_handler(ngx_event_t *ev);
+static void ngx_http_ws_guard_timer_fired(ngx_http_ws_guard_conn_t *wc);
 static void ngx_http_ws_guard_expire(ngx_http_ws_guard_conn_t *wc,
     ngx_uint_t code, const char *reason, const char *kind);
 static void ngx_http_ws_guard_arm_timer(ngx_http_ws_guard_conn_t *wc);
@@ -68,7 +68,11 @@ static void ngx_http_ws_guard_peer_read_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_ws_guard_delay(ngx_http_ws_guard_side_t *s,
     ngx_msec_t delay);
 static void ngx_http_ws_guard_delay_handler(ngx_event_t *ev);
-static ngx_event_t *ngx_http_ws_guard_timer(ngx_http_ws_guard_conn_t *wc);
+static void ngx_http_ws_guard_deadline_add(ngx_http_ws_guard_conn_t *wc,
+    ngx_msec_t timer);
+static void ngx_http_ws_guard_deadline_del(ngx_http_ws_guard_conn_t *wc);
+static void ngx_http_ws_guard_deadline_arm(void);
+static void ngx_http_ws_guard_deadline_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     ngx_http_ws_guard_conn_t *wc, ngx_http_ws_guard_side_t *s,
     ngx_connection_t *c, ngx_buf_t *leftover, size_t size);
@@ -83,6 +87,26 @@ static void ngx_http_ws_guard_cleanup_request(void *data);
 
 static u_char  ngx_http_ws_guard_scratch[NGX_HTTP_WS_GUARD_SCRATCH];
 static u_char  ngx_http_ws_guard_inflated_out[NGX_HTTP_WS_GUARD_SCRATCH];
+
+
+/*
+ * The connections' deadlines (lifetime, idle time, token expiry, the end
+ * of a close that does not complete): a tree of them per worker, ordered
+ * as nginx orders its timers, and one nginx timer for the earliest.  A
+ * connection's node is half the size of an nginx event.
+ */
+
+struct ngx_http_ws_guard_deadline_s {
+    ngx_rbtree_node_t             node;      /* key: when */
+    ngx_http_ws_guard_conn_t     *wc;
+};
+
+static ngx_rbtree_t        ngx_http_ws_guard_deadlines;
+static ngx_rbtree_node_t   ngx_http_ws_guard_deadlines_sentinel;
+static ngx_event_t         ngx_http_ws_guard_deadline_event;
+
+/* the event's data, as nginx's debug lines of timers read it */
+static ngx_connection_t    ngx_http_ws_guard_deadline_conn;
 
 
 ngx_int_t
@@ -283,7 +307,8 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
         /* compressed payload is read unmasked, whatever its type */
         fc.inspect = NGX_WS_GUARD_FRAME_TEXT|NGX_WS_GUARD_FRAME_BINARY;
 
-        s->inflate = ngx_pcalloc(wc->pool, sizeof(ngx_ws_guard_inflate_t));
+        s->inflate = ngx_pcalloc(wc->pool, sizeof(ngx_ws_guard_inflate_t)
+                                           + sizeof(ngx_ws_guard_utf8_t));
         if (s->inflate == NULL) {
             return NGX_ERROR;
         }
@@ -395,7 +420,8 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
 
             if (ngx_http_ws_guard_deliverable(s)) {
                 n = ngx_min(size, (size_t) (s->inject_len - s->inject_pos));
-                ngx_memcpy(buf, s->inject + s->inject_pos, n);
+                ngx_memcpy(buf, ngx_http_ws_guard_inject(s) + s->inject_pos,
+                           n);
                 s->inject_pos += n;
 
                 if (s->inject_pos == s->inject_len) {
@@ -955,7 +981,7 @@ ngx_http_ws_guard_parse_frames(ngx_http_ws_guard_side_t *s)
                 }
 
                 if (s->compressed) {
-                    ngx_ws_guard_utf8_init(&s->inflated_utf8);
+                    ngx_ws_guard_utf8_init(ngx_http_ws_guard_inflated_utf8(s));
 
                     if (ngx_ws_guard_inflate_begin(s->inflate)
                         != NGX_WS_GUARD_OK)
@@ -1416,7 +1442,7 @@ ngx_http_ws_guard_inflated(ngx_http_ws_guard_side_t *s, const u_char *p,
         }
 
         if (wlcf->utf8
-            && ngx_ws_guard_utf8_validate(&s->inflated_utf8, out, n)
+            && ngx_ws_guard_utf8_validate(ngx_http_ws_guard_inflated_utf8(s), out, n)
                != NGX_WS_GUARD_OK)
         {
             s->parsed = *q;
@@ -1440,7 +1466,7 @@ ngx_http_ws_guard_inflated(ngx_http_ws_guard_side_t *s, const u_char *p,
     }
 
     if (p == NULL && s->text && wlcf->utf8
-        && ngx_ws_guard_utf8_finish(&s->inflated_utf8) != NGX_WS_GUARD_OK)
+        && ngx_ws_guard_utf8_finish(ngx_http_ws_guard_inflated_utf8(s)) != NGX_WS_GUARD_OK)
     {
         s->parsed = *q;
         ngx_http_ws_guard_fail(s, NGX_WS_GUARD_CLOSE_INVALID_DATA,
@@ -1508,7 +1534,6 @@ ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc, ngx_uint_t code,
 {
     u_char              *p;
     uint32_t             key;
-    ngx_event_t         *timer;
     ngx_http_request_t  *r;
 
     r = wc->request;
@@ -1535,7 +1560,7 @@ ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc, ngx_uint_t code,
     } else {
         /* to the client unmasked, from the upstream side's wrapper */
 
-        wc->upstream.inject = p;
+        wc->inject = p;
         wc->upstream.inject_len = (u_char) ngx_ws_guard_frame_close(p,
                                           NGX_WS_GUARD_FRAME_CLOSE_MAX, code,
                                           (const u_char *) reason,
@@ -1546,7 +1571,6 @@ ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc, ngx_uint_t code,
         p += NGX_WS_GUARD_FRAME_CLOSE_MAX;
         key = (uint32_t) ngx_random();
 
-        wc->client.inject = p;
         wc->client.inject_len = (u_char) ngx_ws_guard_frame_close(p,
                                           NGX_WS_GUARD_FRAME_CLOSE_MAX, code,
                                           (const u_char *) reason,
@@ -1558,11 +1582,7 @@ ngx_http_ws_guard_start_close(ngx_http_ws_guard_conn_t *wc, ngx_uint_t code,
 
     r->lingering_close = 1;
 
-    timer = ngx_http_ws_guard_timer(wc);
-
-    if (timer) {
-        ngx_add_timer(timer, NGX_HTTP_WS_GUARD_CLOSE_WAIT);
-    }
+    ngx_http_ws_guard_deadline_add(wc, NGX_HTTP_WS_GUARD_CLOSE_WAIT);
 
     ngx_http_ws_guard_wake(&wc->client);
     ngx_http_ws_guard_wake(&wc->upstream);
@@ -1658,7 +1678,6 @@ ngx_http_ws_guard_arm_timer(ngx_http_ws_guard_conn_t *wc)
 {
     time_t                         now;
     ngx_msec_t                     at, t;
-    ngx_event_t                   *timer;
     ngx_http_ws_guard_ctx_t       *ctx;
     ngx_http_ws_guard_loc_conf_t  *wlcf;
 
@@ -1689,51 +1708,143 @@ ngx_http_ws_guard_arm_timer(ngx_http_ws_guard_conn_t *wc)
         return;
     }
 
-    timer = ngx_http_ws_guard_timer(wc);
-
-    if (timer) {
-        ngx_add_timer(timer, at ? at : 1);
-    }
+    ngx_http_ws_guard_deadline_add(wc, at ? at : 1);
 }
 
 
-/* the connection's timer, made when first needed */
+/* a deadline of the connection, in timer ms from now: the earliest counts */
 
-static ngx_event_t *
-ngx_http_ws_guard_timer(ngx_http_ws_guard_conn_t *wc)
+static void
+ngx_http_ws_guard_deadline_add(ngx_http_ws_guard_conn_t *wc,
+    ngx_msec_t timer)
 {
-    ngx_event_t  *ev;
+    ngx_http_ws_guard_deadline_t  *d;
 
-    if (wc->timer) {
-        return wc->timer;
+    d = wc->deadline;
+
+    if (d == NULL) {
+        /* the pool has room for it where the location sets a time limit */
+
+        d = ngx_palloc(wc->pool, sizeof(ngx_http_ws_guard_deadline_t));
+        if (d == NULL) {
+            ngx_log_error(NGX_LOG_ALERT, wc->request->connection->log, 0,
+                          "ws_guard: no memory for a timer");
+            return;
+        }
+
+        d->wc = wc;
+        wc->deadline = d;
     }
 
-    ev = ngx_pcalloc(wc->pool, sizeof(ngx_event_t));
-    if (ev == NULL) {
-        ngx_log_error(NGX_LOG_ALERT, wc->request->connection->log, 0,
-                      "ws_guard: no memory for a timer");
-        return NULL;
+    if (ngx_http_ws_guard_deadlines.root == NULL) {
+        /* the first in this worker */
+        ngx_rbtree_init(&ngx_http_ws_guard_deadlines,
+                        &ngx_http_ws_guard_deadlines_sentinel,
+                        ngx_rbtree_insert_timer_value);
+
+        ngx_http_ws_guard_deadline_conn.fd = (ngx_socket_t) -1;
+        ngx_http_ws_guard_deadline_event.data =
+                                            &ngx_http_ws_guard_deadline_conn;
+        ngx_http_ws_guard_deadline_event.handler =
+                                            ngx_http_ws_guard_deadline_handler;
     }
 
-    ev->handler = ngx_http_ws_guard_timer_handler;
-    ev->data = wc;
-    ev->log = wc->request->connection->log;
+    if (wc->deadline_set) {
+        ngx_rbtree_delete(&ngx_http_ws_guard_deadlines, &d->node);
+    }
 
-    wc->timer = ev;
+    d->node.key = ngx_current_msec + timer;
+    ngx_rbtree_insert(&ngx_http_ws_guard_deadlines, &d->node);
+    wc->deadline_set = 1;
 
-    return ev;
+    ngx_http_ws_guard_deadline_arm();
 }
 
 
 static void
-ngx_http_ws_guard_timer_handler(ngx_event_t *ev)
+ngx_http_ws_guard_deadline_del(ngx_http_ws_guard_conn_t *wc)
+{
+    if (!wc->deadline_set) {
+        return;
+    }
+
+    ngx_rbtree_delete(&ngx_http_ws_guard_deadlines, &wc->deadline->node);
+    wc->deadline_set = 0;
+
+    /* an earlier timer finds nothing and is set again; none is left over */
+
+    if (ngx_http_ws_guard_deadlines.root
+        == ngx_http_ws_guard_deadlines.sentinel
+        && ngx_http_ws_guard_deadline_event.timer_set)
+    {
+        ngx_del_timer(&ngx_http_ws_guard_deadline_event);
+    }
+}
+
+
+/* the worker's timer for the earliest deadline */
+
+static void
+ngx_http_ws_guard_deadline_arm(void)
+{
+    ngx_msec_int_t      diff;
+    ngx_rbtree_node_t  *min;
+
+    if (ngx_http_ws_guard_deadlines.root
+        == ngx_http_ws_guard_deadlines.sentinel)
+    {
+        return;
+    }
+
+    min = ngx_rbtree_min(ngx_http_ws_guard_deadlines.root,
+                         ngx_http_ws_guard_deadlines.sentinel);
+
+    diff = (ngx_msec_int_t) (min->key - ngx_current_msec);
+
+    ngx_http_ws_guard_deadline_event.log = ngx_cycle->log;
+    ngx_add_timer(&ngx_http_ws_guard_deadline_event,
+                  diff > 0 ? (ngx_msec_t) diff : 1);
+}
+
+
+/* every deadline that has come, earliest first */
+
+static void
+ngx_http_ws_guard_deadline_handler(ngx_event_t *ev)
+{
+    ngx_rbtree_node_t             *min;
+    ngx_http_ws_guard_deadline_t  *d;
+
+    while (ngx_http_ws_guard_deadlines.root
+           != ngx_http_ws_guard_deadlines.sentinel)
+    {
+        min = ngx_rbtree_min(ngx_http_ws_guard_deadlines.root,
+                             ngx_http_ws_guard_deadlines.sentinel);
+
+        if ((ngx_msec_int_t) (min->key - ngx_current_msec) > 0) {
+            break;
+        }
+
+        d = (ngx_http_ws_guard_deadline_t *) min;
+
+        ngx_rbtree_delete(&ngx_http_ws_guard_deadlines, min);
+        d->wc->deadline_set = 0;
+
+        /* it may set a new deadline, later than now */
+        ngx_http_ws_guard_timer_fired(d->wc);
+    }
+
+    ngx_http_ws_guard_deadline_arm();
+}
+
+
+static void
+ngx_http_ws_guard_timer_fired(ngx_http_ws_guard_conn_t *wc)
 {
     ngx_http_request_t            *r;
     ngx_http_ws_guard_ctx_t       *ctx;
-    ngx_http_ws_guard_conn_t      *wc;
     ngx_http_ws_guard_loc_conf_t  *wlcf;
 
-    wc = ev->data;
     r = wc->request;
 
     if (wc->closing) {
@@ -1926,9 +2037,7 @@ ngx_http_ws_guard_cleanup_request(void *data)
         return;
     }
 
-    if (wc->timer && wc->timer->timer_set) {
-        ngx_del_timer(wc->timer);
-    }
+    ngx_http_ws_guard_deadline_del(wc);
 
     if (wc->client.delay && wc->client.delay->timer_set) {
         ngx_del_timer(wc->client.delay);
@@ -1993,7 +2102,8 @@ ngx_http_ws_guard_pool_size(ngx_http_request_t *r)
            + ngx_http_ws_guard_holds_size(r);
 
     if (wlcf->deflate == NGX_HTTP_WS_GUARD_DEFLATE_INSPECT) {
-        size += 2 * (ngx_http_ws_guard_psize(sizeof(ngx_ws_guard_inflate_t))
+        size += 2 * (ngx_http_ws_guard_psize(sizeof(ngx_ws_guard_inflate_t)
+                                             + sizeof(ngx_ws_guard_utf8_t))
                      + ngx_http_ws_guard_psize(sizeof(ngx_pool_cleanup_t)));
     }
 
@@ -2001,7 +2111,7 @@ ngx_http_ws_guard_pool_size(ngx_http_request_t *r)
         || (wlcf->jwt.enable
             && wlcf->jwt.expiry == NGX_HTTP_WS_GUARD_EXPIRY_CLOSE))
     {
-        size += ngx_http_ws_guard_psize(sizeof(ngx_event_t));
+        size += ngx_http_ws_guard_psize(sizeof(ngx_http_ws_guard_deadline_t));
     }
 
     return size;

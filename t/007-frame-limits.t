@@ -3,6 +3,7 @@
 
 use lib 't/lib';
 use WSGuard 'no_plan';
+use WSRate;
 
 no_shuffle();
 
@@ -299,3 +300,94 @@ eof
 upstream:
 partial 60 bytes
 closed
+
+
+
+=== TEST 17: a close the client cannot be given (a frame from the upstream never ends) ends both connections after the wait
+The upstream sends the header of a 100-byte text frame and 10 bytes of it,
+then nothing; the client then sends invalid UTF-8.  Its close frame must
+wait for the frame boundary, which never comes: after 5 s the guard's
+deadline ends both connections.
+--- ws_client
+my $t0 = time;
+my $c = session(path => '/ws/send/816461616161616161616161/sink/unended',
+                delay => 0.3, wait => 9,
+                send => [ masked_frame(payload => "\xff") ]);
+my $took = time - $t0;
+"client:\n$c\n" . ($took >= 4 && $took <= 8 ? "after the wait\n"
+                                              : "after $took s\n")
+--- ws_expect
+client:
+101
+partial 12 bytes
+eof
+after the wait
+--- error_log
+ws_guard: client frame violation: invalid utf-8, closing with 1007
+ws_guard: close not completed in time, closing connections
+--- timeout: 15
+
+
+
+=== TEST 18: the deadlines of several connections, set out of order, each come in time; one that ends first leaves no deadline behind
+--- config
+    location /long/ {
+        ws_guard on;
+        ws_guard_origin any;
+        ws_guard_idle_timeout 3s;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAW_PORT/;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection "upgrade";
+    }
+
+    location /mid/ {
+        ws_guard on;
+        ws_guard_origin any;
+        ws_guard_max_lifetime 2s;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAW_PORT/;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection "upgrade";
+    }
+
+    location /short/ {
+        ws_guard on;
+        ws_guard_origin any;
+        ws_guard_idle_timeout 1s;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAW_PORT/;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection "upgrade";
+    }
+--- ws_client
+my $t0 = time;
+my $l = ws_open('/long/sink/l');
+my $m = ws_open('/mid/sink/m');
+my $x = ws_open('/short/sink/x');
+my $s = ws_open('/short/sink/s');
+ws_close($x);
+my ($out, $last) = ('', 0);
+for my $p (['short', $s, 1], ['mid', $m, 2], ['long', $l, 3]) {
+    my $d = ws_read($p->[1], 6);
+    my $t = time - $t0;
+    $out .= "$p->[0]: $d\n"
+            . ($t >= $p->[2] - 0.2 && $t < $p->[2] + 0.9 && $t > $last
+               ? "in time\n" : sprintf("at %.2f s\n", $t));
+    $last = $t;
+}
+$out
+--- ws_expect
+short: close 1001 idle timeout
+eof
+in time
+mid: close 1001 connection lifetime exceeded
+eof
+in time
+long: close 1001 idle timeout
+eof
+in time
+--- error_log
+ws_guard: idle timeout, closing with 1001
+ws_guard: connection lifetime exceeded, closing with 1001
+--- timeout: 12
