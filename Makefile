@@ -42,7 +42,8 @@ SCHEMA_SUITE ?= ../shared/json-schema-test-suite/draft2020-12
 SOURCES      = config ngx_ws_guard_module.c $(wildcard src/*.c src/*.h)
 
 VALGRIND_TESTS ?= t/006-frame-protocol.t t/007-frame-limits.t \
-                  t/010-jwt-expiry.t t/012-schema.t t/013-message-scope.t
+                  t/010-jwt-expiry.t t/012-schema.t t/013-message-scope.t \
+                  t/020-rate.t t/021-limit-zone.t
 
 .PHONY: all build deps demo test unit schema-suite fuzz prove valgrind \
         bench bench-profile clean
