@@ -41,7 +41,8 @@ static ssize_t ngx_http_ws_guard_finish(ngx_http_ws_guard_side_t *s);
 static ngx_int_t ngx_http_ws_guard_deliverable(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_compact(ngx_http_ws_guard_side_t *s);
 static ngx_int_t ngx_http_ws_guard_grow(ngx_http_ws_guard_side_t *s);
-static void ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s);
+static void ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s,
+    size_t bytes);
 static void ngx_http_ws_guard_parse_frames(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_violation(ngx_http_ws_guard_side_t *s);
 static void ngx_http_ws_guard_fail(ngx_http_ws_guard_side_t *s,
@@ -213,11 +214,11 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     /* bytes that came with the handshake or the 101 */
 
     if (wc->client.last > wc->client.start) {
-        ngx_http_ws_guard_parse(&wc->client);
+        ngx_http_ws_guard_parse(&wc->client, 0);
     }
 
     if (wc->upstream.last > wc->upstream.start) {
-        ngx_http_ws_guard_parse(&wc->upstream);
+        ngx_http_ws_guard_parse(&wc->upstream, 0);
     }
 
     if (ngx_http_ws_guard_deliverable(&wc->client)) {
@@ -502,9 +503,8 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
 
         s->bytes += rc;
 
-        ngx_http_ws_guard_stats_traffic(s, rc, 0, 0);
-
         if (s->discard) {
+            ngx_http_ws_guard_stats_traffic(s, rc, 0, 0);
             continue;
         }
 
@@ -513,10 +513,11 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
         if (!s->inspect) {
             s->parsed = s->last;
             s->approved = s->last;
+            ngx_http_ws_guard_stats_traffic(s, rc, 0, 0);
             continue;
         }
 
-        ngx_http_ws_guard_parse(s);
+        ngx_http_ws_guard_parse(s, rc);
 
         continue;
 
@@ -556,9 +557,8 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
 
     s->bytes += rc;
 
-    ngx_http_ws_guard_stats_traffic(s, rc, 0, 0);
-
     if (!s->inspect) {
+        ngx_http_ws_guard_stats_traffic(s, rc, 0, 0);
         return rc;
     }
 
@@ -575,7 +575,7 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
     s->hold = buf;
     s->last = buf + rc;
 
-    ngx_http_ws_guard_parse(s);
+    ngx_http_ws_guard_parse(s, rc);
 
     n = s->approved - buf;
     held = s->last - s->approved;
@@ -847,10 +847,13 @@ ngx_http_ws_guard_grow(ngx_http_ws_guard_side_t *s)
 }
 
 
-/* parses what is staged, and counts the frames and messages that ended */
+/*
+ * Parses what is staged, and counts the bytes just read (bytes) and the
+ * frames and messages that ended: one look at the counters per read.
+ */
 
 static void
-ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
+ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s, size_t bytes)
 {
     uint64_t  frames, messages;
 
@@ -859,8 +862,12 @@ ngx_http_ws_guard_parse(ngx_http_ws_guard_side_t *s)
 
     ngx_http_ws_guard_parse_frames(s);
 
-    ngx_http_ws_guard_stats_traffic(s, 0, s->parser.frames - frames,
-                                    s->parser.messages - messages);
+    frames = s->parser.frames - frames;
+    messages = s->parser.messages - messages;
+
+    if (bytes || frames || messages) {
+        ngx_http_ws_guard_stats_traffic(s, bytes, frames, messages);
+    }
 }
 
 
@@ -1207,7 +1214,7 @@ ngx_http_ws_guard_delay_handler(ngx_event_t *ev)
         return;
     }
 
-    ngx_http_ws_guard_parse(s);
+    ngx_http_ws_guard_parse(s, 0);
     ngx_http_ws_guard_wake(s);
 }
 
