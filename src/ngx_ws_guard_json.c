@@ -86,8 +86,20 @@ static inline int ngx_ws_guard_json_append(ngx_ws_guard_json_t *j,
 static uint32_t ngx_ws_guard_json_hex4(const unsigned char *p);
 static size_t ngx_ws_guard_json_utf8(uint32_t cp, unsigned char *b);
 #if (NGX_WS_GUARD_JSON_AVX2)
-static size_t ngx_ws_guard_json_span_avx2(const unsigned char *p,
-    size_t len, size_t *cont, size_t *esc, int *stopped);
+
+/*
+ * what the AVX2 scan took: returned by value, so that the counts of the
+ * caller, which goes on with them, stay in registers
+ */
+typedef struct {
+    size_t                    taken;
+    size_t                    cont;
+    size_t                    esc;
+    int                       stopped;
+} ngx_ws_guard_json_span_t;
+
+static ngx_ws_guard_json_span_t ngx_ws_guard_json_span_avx2(
+    const unsigned char *p, size_t len);
 #endif
 static size_t ngx_ws_guard_json_span(const unsigned char *p, size_t len,
     int escapes, size_t *cont_out, size_t *esc_out);
@@ -650,9 +662,9 @@ static size_t
 ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
     size_t *cont_out, size_t *esc_out)
 {
-    size_t  i, c, e;
+    size_t                     i, c, e;
 #if (NGX_WS_GUARD_JSON_AVX2)
-    int     stopped;
+    ngx_ws_guard_json_span_t   r;
 #endif
 
     i = 0;
@@ -671,10 +683,13 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
     }
 
     if (escapes && len >= 64 && ngx_ws_guard_utf8_simd == 2) {
-        stopped = 0;
-        i = ngx_ws_guard_json_span_avx2(p, len, &c, &e, &stopped);
+        r = ngx_ws_guard_json_span_avx2(p, len);
 
-        if (stopped) {
+        i = r.taken;
+        c = r.cont;
+        e = r.esc;
+
+        if (r.stopped) {
             *cont_out = c;
             *esc_out = e;
             return i;
@@ -814,20 +829,20 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
  * backslash, as do unescaped quotes and control characters, as in the
  * loops after.  A run of odd length to the block's end leaves its last
  * backslash to the next block (or those loops), so no escape spans two
- * blocks.  Returns the bytes taken and adds to *cont and *esc; sets
- * *stopped if the span ends there.
+ * blocks.  Returns the bytes taken, the continuation bytes and escapes
+ * among them, and whether the span ends there.
  */
 
 #define NGX_WS_GUARD_JSON_EVEN  0x5555555555555555ULL
 #define NGX_WS_GUARD_JSON_ODD   0xaaaaaaaaaaaaaaaaULL
 
 __attribute__((target("avx2,popcnt")))
-static size_t
-ngx_ws_guard_json_span_avx2(const unsigned char *p, size_t len, size_t *cont,
-    size_t *esc, int *stopped)
+static ngx_ws_guard_json_span_t
+ngx_ws_guard_json_span_avx2(const unsigned char *p, size_t len)
 {
-    size_t    i;
-    unsigned  at;
+    size_t                    i;
+    unsigned                  at;
+    ngx_ws_guard_json_span_t  r;
     uint64_t  q, b, c, k, starts, even_sum, odd_sum, even_runs, after, e,
               simple, stop, pause, all, m;
     __m256i   lo, hi, quote, backslash, ctrl, lead, nibble, lo_tab, hi_tab;
@@ -852,6 +867,10 @@ ngx_ws_guard_json_span_avx2(const unsigned char *p, size_t len, size_t *cont,
                               0, 0, 0, 0, 0, 0, 0, 0,
                               0, 0, 0x01, 0, 0, 0x02, 0x04, 0x08,
                               0, 0, 0, 0, 0, 0, 0, 0);
+
+    r.cont = 0;
+    r.esc = 0;
+    r.stopped = 0;
 
     for (i = 0; i + 64 <= len; /* void */) {
         lo = _mm256_loadu_si256((const __m256i *) (p + i));
@@ -922,8 +941,8 @@ ngx_ws_guard_json_span_avx2(const unsigned char *p, size_t len, size_t *cont,
         all = stop | pause;
 
         if (all == 0) {
-            *cont += (size_t) __builtin_popcountll(k);
-            *esc += (size_t) __builtin_popcountll(e);
+            r.cont += (size_t) __builtin_popcountll(k);
+            r.esc += (size_t) __builtin_popcountll(e);
             i += 64;
             continue;
         }
@@ -931,17 +950,19 @@ ngx_ws_guard_json_span_avx2(const unsigned char *p, size_t len, size_t *cont,
         at = (unsigned) __builtin_ctzll(all);
         m = ((uint64_t) 1 << at) - 1;
 
-        *cont += (size_t) __builtin_popcountll(k & m);
-        *esc += (size_t) __builtin_popcountll(e & m);
+        r.cont += (size_t) __builtin_popcountll(k & m);
+        r.esc += (size_t) __builtin_popcountll(e & m);
         i += at;
 
         if (stop & ((uint64_t) 1 << at)) {
-            *stopped = 1;
-            return i;
+            r.stopped = 1;
+            break;
         }
     }
 
-    return i;
+    r.taken = i;
+
+    return r;
 }
 
 #endif
