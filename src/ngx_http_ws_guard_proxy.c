@@ -1705,9 +1705,16 @@ ngx_http_ws_guard_arm_timer(ngx_http_ws_guard_conn_t *wc)
     if (ctx->token_exp_set
         && wlcf->jwt.expiry == NGX_HTTP_WS_GUARD_EXPIRY_CLOSE)
     {
+        /*
+         * in steps of at most 24 days: a later expiry in ms would wrap a
+         * 32-bit ngx_msec_t, and the deadline would keep coming at once
+         */
+
         now = ngx_time();
-        t = ctx->token_exp > now ? (ngx_msec_t) (ctx->token_exp - now) * 1000
-                                 : 1;
+        t = ctx->token_exp > now
+            ? (ngx_msec_t) ngx_min(ctx->token_exp - now,
+                                   NGX_MAX_INT32_VALUE / 1000) * 1000
+            : 1;
         at = ngx_min(at, t);
     }
 
