@@ -614,10 +614,9 @@ ngx_http_ws_guard_jwt_variable(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_ws_guard_jwt_init_module(ngx_cycle_t *cycle)
 {
-    size_t                          skip;
-    ngx_str_t                      *name;
-    ngx_uint_t                      i;
-    ngx_array_t                   **list;
+    ngx_str_t                      *name, *prefix;
+    ngx_uint_t                      i, k;
+    ngx_array_t                   **list, **lists[2];
     ngx_http_variable_t            *v;
     ngx_http_core_main_conf_t      *cmcf;
     ngx_http_ws_guard_main_conf_t  *wmcf;
@@ -630,27 +629,31 @@ ngx_http_ws_guard_jwt_init_module(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    /* the prefixes of ngx_http_ws_guard_jwt_vars[], in its order */
+
+    lists[0] = &wmcf->jwt_claims;
+    lists[1] = &wmcf->jwt_headers;
+
     v = cmcf->variables.elts;
 
     for (i = 0; i < cmcf->variables.nelts; i++) {
 
-        if (v[i].name.len > sizeof("ws_guard_jwt_claim_") - 1
-            && ngx_strncmp(v[i].name.data, "ws_guard_jwt_claim_",
-                           sizeof("ws_guard_jwt_claim_") - 1) == 0)
-        {
-            skip = sizeof("ws_guard_jwt_claim_") - 1;
-            list = &wmcf->jwt_claims;
+        for (k = 0; k < 2; k++) {
+            prefix = &ngx_http_ws_guard_jwt_vars[k].name;
 
-        } else if (v[i].name.len > sizeof("ws_guard_jwt_header_") - 1
-                   && ngx_strncmp(v[i].name.data, "ws_guard_jwt_header_",
-                                  sizeof("ws_guard_jwt_header_") - 1) == 0)
-        {
-            skip = sizeof("ws_guard_jwt_header_") - 1;
-            list = &wmcf->jwt_headers;
+            if (v[i].name.len > prefix->len
+                && ngx_strncmp(v[i].name.data, prefix->data, prefix->len)
+                   == 0)
+            {
+                break;
+            }
+        }
 
-        } else {
+        if (k == 2) {
             continue;
         }
+
+        list = lists[k];
 
         if (*list == NULL) {
             *list = ngx_array_create(cycle->pool, 4, sizeof(ngx_str_t));
@@ -664,8 +667,8 @@ ngx_http_ws_guard_jwt_init_module(ngx_cycle_t *cycle)
             return NGX_ERROR;
         }
 
-        name->data = v[i].name.data + skip;
-        name->len = v[i].name.len - skip;
+        name->data = v[i].name.data + prefix->len;
+        name->len = v[i].name.len - prefix->len;
     }
 
     /* last, what message scope rules read (left out where none apply) */

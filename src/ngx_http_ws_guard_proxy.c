@@ -1449,7 +1449,8 @@ ngx_http_ws_guard_inflated(ngx_http_ws_guard_side_t *s, const u_char *p,
         }
 
         if (wlcf->utf8
-            && ngx_ws_guard_utf8_validate(ngx_http_ws_guard_inflated_utf8(s), out, n)
+            && ngx_ws_guard_utf8_validate(ngx_http_ws_guard_inflated_utf8(s),
+                                          out, n)
                != NGX_WS_GUARD_OK)
         {
             s->parsed = *q;
@@ -1473,7 +1474,8 @@ ngx_http_ws_guard_inflated(ngx_http_ws_guard_side_t *s, const u_char *p,
     }
 
     if (p == NULL && s->text && wlcf->utf8
-        && ngx_ws_guard_utf8_finish(ngx_http_ws_guard_inflated_utf8(s)) != NGX_WS_GUARD_OK)
+        && ngx_ws_guard_utf8_finish(ngx_http_ws_guard_inflated_utf8(s))
+           != NGX_WS_GUARD_OK)
     {
         s->parsed = *q;
         ngx_http_ws_guard_fail(s, NGX_WS_GUARD_CLOSE_INVALID_DATA,

@@ -815,13 +815,36 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
 
 
 /*
+ * the bytes of v that are not an escape of one character: a byte is one
+ * where the table entries of its low and its high nibble share a bit
+ */
+
+__attribute__((target("avx2")))
+static inline __m256i
+ngx_ws_guard_json_not_simple(__m256i v, __m256i lo_tab, __m256i hi_tab)
+{
+    __m256i  nibble;
+
+    nibble = _mm256_set1_epi8(0x0f);
+
+    return _mm256_cmpeq_epi8(
+               _mm256_and_si256(
+                   _mm256_shuffle_epi8(lo_tab, _mm256_and_si256(v, nibble)),
+                   _mm256_shuffle_epi8(hi_tab,
+                                       _mm256_and_si256(
+                                           _mm256_srli_epi16(v, 4), nibble))),
+               _mm256_setzero_si256());
+}
+
+
+/*
  * The span with escapes 64 bytes at a time: bit masks of the block's
  * quotes, control characters, backslashes and UTF-8 continuation bytes,
  * and from the backslashes, without a loop, which bytes are escaped.  In a
  * run of backslashes the first escapes the second, the third the fourth,
  * and so on; a run of odd length escapes the byte after it.  Adding a
  * run's first bit to the run carries past its end: the bit after a run
- * that began at an even place (even_after) is escaped when that bit is odd
+ * that began at an even place (even_sum) is escaped when that bit is odd
  * (the run's length is), and the other way round for runs that began at an
  * odd place.  The backslashes escaped inside runs are those at the other
  * parity than their run's start.  An escaped byte that is not one of the
@@ -842,16 +865,17 @@ ngx_ws_guard_json_span_avx2(const unsigned char *p, size_t len)
 {
     size_t                    i;
     unsigned                  at;
+    uint64_t                  q, b, c, k, starts, even_sum, odd_sum,
+                              even_runs, after, e, other, stop, pause, all,
+                              m;
+    __m256i                   lo, hi, quote, backslash, ctrl, lead, lo_tab,
+                              hi_tab;
     ngx_ws_guard_json_span_t  r;
-    uint64_t  q, b, c, k, starts, even_sum, odd_sum, even_runs, after, e,
-              simple, stop, pause, all, m;
-    __m256i   lo, hi, quote, backslash, ctrl, lead, nibble, lo_tab, hi_tab;
 
     quote = _mm256_set1_epi8('"');
     backslash = _mm256_set1_epi8('\\');
     ctrl = _mm256_set1_epi8(0x1f);
     lead = _mm256_set1_epi8(-64);
-    nibble = _mm256_set1_epi8(0x0f);
 
     /*
      * the escapes of one character, " \ / b f n r t, by their two nibbles:
@@ -913,26 +937,11 @@ ngx_ws_guard_json_span_avx2(const unsigned char *p, size_t len)
                 | (b & ~even_runs & NGX_WS_GUARD_JSON_EVEN);
 
             if (after) {
-                simple = ngx_ws_guard_json_mask64(
-                    _mm256_cmpeq_epi8(
-                        _mm256_and_si256(
-                            _mm256_shuffle_epi8(lo_tab,
-                                                _mm256_and_si256(lo, nibble)),
-                            _mm256_shuffle_epi8(hi_tab,
-                                _mm256_and_si256(_mm256_srli_epi16(lo, 4),
-                                                 nibble))),
-                        _mm256_setzero_si256()),
-                    _mm256_cmpeq_epi8(
-                        _mm256_and_si256(
-                            _mm256_shuffle_epi8(lo_tab,
-                                                _mm256_and_si256(hi, nibble)),
-                            _mm256_shuffle_epi8(hi_tab,
-                                _mm256_and_si256(_mm256_srli_epi16(hi, 4),
-                                                 nibble))),
-                        _mm256_setzero_si256()));
+                other = ngx_ws_guard_json_mask64(
+                            ngx_ws_guard_json_not_simple(lo, lo_tab, hi_tab),
+                            ngx_ws_guard_json_not_simple(hi, lo_tab, hi_tab));
 
-                /* simple has the bytes that are not such an escape */
-                stop |= (after & simple) >> 1;
+                stop |= (after & other) >> 1;
             }
 
             stop &= ~e;
