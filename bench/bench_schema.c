@@ -409,7 +409,7 @@ int
 main(int argc, char **argv)
 {
     size_t                        mem, peak;
-    char                         *chat_client;
+    char                         *chat_client, *chat_server;
     bench_msgs_t                  chats, doc, kib;
     ngx_ws_guard_schema_t        *s;
     ngx_ws_guard_schema_state_t  *st;
@@ -437,16 +437,25 @@ main(int argc, char **argv)
      */
 
     chat_client = bench_file("bench/schemas/chat-client.json");
+    chat_server = bench_file("bench/schemas/chat-server.json");
 
-    if (chat_client) {
+    if (chat_client && chat_server) {
         bench_kib(&kib);
         bench_utf8_checked = 1;
         bench_report("1 KiB ws_load -j, chat-client.json", chat_client,
                      &kib, (size_t) -1);
+
+        /* the echo, as the upstream sends it back to the client */
+        bench_report("1 KiB ws_load -j, chat-server.json", chat_server,
+                     &kib, (size_t) -1);
         bench_report("1 KiB ws_load -j, no schema", NULL, &kib, (size_t) -1);
         bench_utf8_checked = 0;
-        free(chat_client);
+        free(kib.buf);
+        free(kib.offs);
     }
+
+    free(chat_client);
+    free(chat_server);
 
     /* memory per connection: a fresh state with the defaults */
 

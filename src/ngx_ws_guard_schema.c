@@ -77,6 +77,15 @@
 #define NGX_WS_GUARD_SCHEMA_S_NOT          14
 #define NGX_WS_GUARD_SCHEMA_S_CONTAINS     15
 
+/* the slots whose parent waits for the result (ngx_ws_guard_schema_pass()) */
+#define NGX_WS_GUARD_SCHEMA_S_WAITED                                         \
+    ((1u << NGX_WS_GUARD_SCHEMA_S_IF) | (1u << NGX_WS_GUARD_SCHEMA_S_THEN)    \
+     | (1u << NGX_WS_GUARD_SCHEMA_S_ELSE)                                    \
+     | (1u << NGX_WS_GUARD_SCHEMA_S_ANYOF)                                   \
+     | (1u << NGX_WS_GUARD_SCHEMA_S_ONEOF)                                   \
+     | (1u << NGX_WS_GUARD_SCHEMA_S_NOT)                                     \
+     | (1u << NGX_WS_GUARD_SCHEMA_S_CONTAINS))
+
 /* results of if, then, else */
 #define NGX_WS_GUARD_SCHEMA_R_PENDING      0
 #define NGX_WS_GUARD_SCHEMA_R_OK           1
@@ -242,9 +251,14 @@ static void ngx_ws_guard_schema_end(ngx_ws_guard_schema_state_t *st,
 static void ngx_ws_guard_schema_unique(ngx_ws_guard_schema_state_t *st,
     size_t level, ngx_ws_guard_schema_hash_t *h);
 
-static int ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
+static inline int ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
     const ngx_ws_guard_schema_node_t *node, uint32_t parent, unsigned slot,
     uint32_t level);
+static int ngx_ws_guard_schema_grow_frames(ngx_ws_guard_schema_state_t *st);
+static int ngx_ws_guard_schema_grow_aux(ngx_ws_guard_schema_state_t *st,
+    uint32_t words);
+static int ngx_ws_guard_schema_push_inplace(ngx_ws_guard_schema_state_t *st,
+    const ngx_ws_guard_schema_node_t *node, uint32_t fi, uint32_t level);
 static size_t ngx_ws_guard_schema_code_points(const unsigned char *p,
     size_t len);
 static void ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st,
@@ -261,7 +275,7 @@ static int ngx_ws_guard_schema_match(ngx_ws_guard_schema_state_t *st,
     pcre2_code *re, const unsigned char *p, size_t len);
 static const ngx_ws_guard_schema_name_t *ngx_ws_guard_schema_lookup(
     const ngx_ws_guard_schema_node_t *node, const unsigned char *key,
-    size_t len);
+    size_t len, uint64_t head);
 
 static unsigned ngx_ws_guard_schema_ctz(uint64_t bits);
 static void ngx_ws_guard_schema_rules_step(ngx_ws_guard_schema_state_t *st,
@@ -1278,9 +1292,10 @@ static int
 ngx_ws_guard_schema_begin(ngx_ws_guard_schema_state_t *st,
     ngx_ws_guard_schema_value_t *v)
 {
-    size_t                        L, i;
-    uint32_t                      fi, end;
-    ngx_ws_guard_schema_level_t  *lv, *pl;
+    size_t                              L, i;
+    uint32_t                            fi, end;
+    ngx_ws_guard_schema_level_t        *lv, *pl;
+    const ngx_ws_guard_schema_node_t   *node;
 
     L = st->top;
     lv = &st->levels[L];
@@ -1334,7 +1349,14 @@ ngx_ws_guard_schema_begin(ngx_ws_guard_schema_state_t *st,
     }
 
     for (fi = lv->first, end = lv->end; fi < end; fi++) {
-        if (st->frames[fi].dead) {
+        node = st->frames[fi].node;
+
+        /* the frames of nodes with no assertion on a value's start skip */
+
+        if (st->frames[fi].dead
+            || (node->types == 0
+                && !(node->flags & NGX_WS_GUARD_SCHEMA_N_STARTS)))
+        {
             continue;
         }
 
@@ -1433,6 +1455,7 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
     int                                m;
     unsigned                           matched;
     uint32_t                           fi, end, L, bit;
+    uint64_t                           head;
     ngx_ws_guard_schema_level_t       *pl, *lv;
     const ngx_ws_guard_schema_name_t  *e;
     const ngx_ws_guard_schema_node_t  *node;
@@ -1484,6 +1507,9 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
     lv->first = st->nframes;
     lv->aux = st->naux;
 
+    head = (pl->first < pl->end) ? ngx_ws_guard_schema_name_head(key, len)
+                                 : 0;
+
     for (fi = pl->first, end = pl->end; fi < end; fi++) {
 
         if (st->frames[fi].dead) {
@@ -1505,7 +1531,7 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
         matched = 0;
 
         if (node->nnames) {
-            e = ngx_ws_guard_schema_lookup(node, key, len);
+            e = ngx_ws_guard_schema_lookup(node, key, len, head);
 
             if (e) {
                 if (e->bit != NGX_WS_GUARD_SCHEMA_NONE) {
@@ -1644,6 +1670,7 @@ ngx_ws_guard_schema_end(ngx_ws_guard_schema_state_t *st, size_t level,
 {
     uint32_t                      fi;
     ngx_ws_guard_schema_hash_t    h;
+    ngx_ws_guard_schema_frame_t  *f;
     ngx_ws_guard_schema_level_t  *lv, *pl;
 
     lv = &st->levels[level];
@@ -1657,15 +1684,27 @@ ngx_ws_guard_schema_end(ngx_ws_guard_schema_state_t *st, size_t level,
         }
     }
 
-    /* in-place subschemas report before the frames they belong to */
+    /*
+     * in-place subschemas report before the frames they belong to; the
+     * end of a scalar asks nothing of a frame with no in-place subschemas
+     * whose result its parent does not wait for
+     */
 
     for (fi = lv->end; fi-- > lv->first; /* void */) {
-        if (!st->frames[fi].dead) {
-            ngx_ws_guard_schema_check_end(st, fi, v);
+        f = &st->frames[fi];
 
-            if (st->failed) {
-                return;
-            }
+        if (f->dead
+            || (v != NULL
+                && !(f->node->flags & NGX_WS_GUARD_SCHEMA_N_INPLACE)
+                && !(NGX_WS_GUARD_SCHEMA_S_WAITED & (1u << f->slot))))
+        {
+            continue;
+        }
+
+        ngx_ws_guard_schema_check_end(st, fi, v);
+
+        if (st->failed) {
+            return;
         }
     }
 
@@ -1802,15 +1841,20 @@ ngx_ws_guard_schema_unique(ngx_ws_guard_schema_state_t *st, size_t level,
 
 /* frames */
 
-static int
+/*
+ * A frame for node at level: the frame itself here, inlined where it is
+ * called; the frames of its in-place subschemas (allOf, $ref, anyOf,
+ * oneOf, not, if, then, else), only some nodes have, in
+ * ngx_ws_guard_schema_push_inplace().
+ */
+
+static inline int
 ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
     const ngx_ws_guard_schema_node_t *node, uint32_t parent, unsigned slot,
     uint32_t level)
 {
-    size_t                        i;
-    uint32_t                      fi, words, cap;
-    uint64_t                     *aux;
-    ngx_ws_guard_schema_frame_t  *f, *frames;
+    uint32_t                      fi, words;
+    ngx_ws_guard_schema_frame_t  *f;
 
     /* a subschema that cannot fail adds nothing where only failures count */
 
@@ -1820,22 +1864,10 @@ ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
         return NGX_WS_GUARD_OK;
     }
 
-    if (st->nframes == st->cframes) {
-        if (st->cframes >= NGX_WS_GUARD_SCHEMA_MAX_FRAMES) {
-            goto nomem;
-        }
-
-        frames = ngx_ws_guard_schema_alloc(st, 2 * (size_t) st->cframes
-                                       * sizeof(ngx_ws_guard_schema_frame_t));
-        if (frames == NULL) {
-            goto nomem;
-        }
-
-        memcpy(frames, st->frames,
-               st->nframes * sizeof(ngx_ws_guard_schema_frame_t));
-        ngx_ws_guard_schema_free_mem(st, st->frames);
-        st->frames = frames;
-        st->cframes *= 2;
+    if (st->nframes == st->cframes
+        && ngx_ws_guard_schema_grow_frames(st) != NGX_WS_GUARD_OK)
+    {
+        return NGX_WS_GUARD_ERROR;
     }
 
     fi = st->nframes++;
@@ -1850,26 +1882,10 @@ ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
     if (node->nbits) {
         words = (uint32_t) ((node->nbits + 63) / 64);
 
-        if (st->naux + words > st->caux) {
-            if (st->naux + words > NGX_WS_GUARD_SCHEMA_MAX_FRAMES) {
-                goto nomem;
-            }
-
-            cap = 2 * (st->naux + words);
-            cap = cap < 64 ? 64 : cap;
-
-            aux = ngx_ws_guard_schema_alloc(st, cap * sizeof(uint64_t));
-            if (aux == NULL) {
-                goto nomem;
-            }
-
-            if (st->naux) {
-                memcpy(aux, st->aux, st->naux * sizeof(uint64_t));
-            }
-
-            ngx_ws_guard_schema_free_mem(st, st->aux);
-            st->aux = aux;
-            st->caux = cap;
+        if (st->naux + words > st->caux
+            && ngx_ws_guard_schema_grow_aux(st, words) != NGX_WS_GUARD_OK)
+        {
+            return NGX_WS_GUARD_ERROR;
         }
 
         f->aux = st->naux;
@@ -1877,9 +1893,88 @@ ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
         st->naux += words;
     }
 
-    if (node->flags & NGX_WS_GUARD_SCHEMA_N_FALSE) {
+    if (!(node->flags & NGX_WS_GUARD_SCHEMA_N_INPLACE)
+        || (node->flags & NGX_WS_GUARD_SCHEMA_N_FALSE))
+    {
         return NGX_WS_GUARD_OK;
     }
+
+    return ngx_ws_guard_schema_push_inplace(st, node, fi, level);
+}
+
+
+static int
+ngx_ws_guard_schema_grow_frames(ngx_ws_guard_schema_state_t *st)
+{
+    ngx_ws_guard_schema_frame_t  *frames;
+
+    if (st->cframes >= NGX_WS_GUARD_SCHEMA_MAX_FRAMES) {
+        goto nomem;
+    }
+
+    frames = ngx_ws_guard_schema_alloc(st, 2 * (size_t) st->cframes
+                                       * sizeof(ngx_ws_guard_schema_frame_t));
+    if (frames == NULL) {
+        goto nomem;
+    }
+
+    memcpy(frames, st->frames,
+           st->nframes * sizeof(ngx_ws_guard_schema_frame_t));
+    ngx_ws_guard_schema_free_mem(st, st->frames);
+    st->frames = frames;
+    st->cframes *= 2;
+
+    return NGX_WS_GUARD_OK;
+
+nomem:
+
+    ngx_ws_guard_schema_limit(st, "memory limit");
+
+    return NGX_WS_GUARD_ERROR;
+}
+
+
+static int
+ngx_ws_guard_schema_grow_aux(ngx_ws_guard_schema_state_t *st, uint32_t words)
+{
+    uint32_t   cap;
+    uint64_t  *aux;
+
+    if (st->naux + words > NGX_WS_GUARD_SCHEMA_MAX_FRAMES) {
+        goto nomem;
+    }
+
+    cap = 2 * (st->naux + words);
+    cap = cap < 64 ? 64 : cap;
+
+    aux = ngx_ws_guard_schema_alloc(st, cap * sizeof(uint64_t));
+    if (aux == NULL) {
+        goto nomem;
+    }
+
+    if (st->naux) {
+        memcpy(aux, st->aux, st->naux * sizeof(uint64_t));
+    }
+
+    ngx_ws_guard_schema_free_mem(st, st->aux);
+    st->aux = aux;
+    st->caux = cap;
+
+    return NGX_WS_GUARD_OK;
+
+nomem:
+
+    ngx_ws_guard_schema_limit(st, "memory limit");
+
+    return NGX_WS_GUARD_ERROR;
+}
+
+
+static int
+ngx_ws_guard_schema_push_inplace(ngx_ws_guard_schema_state_t *st,
+    const ngx_ws_guard_schema_node_t *node, uint32_t fi, uint32_t level)
+{
+    size_t  i;
 
     /* the in-place subschemas; f is not valid past a push */
 
@@ -1956,12 +2051,6 @@ ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
     }
 
     return NGX_WS_GUARD_OK;
-
-nomem:
-
-    ngx_ws_guard_schema_limit(st, "memory limit");
-
-    return NGX_WS_GUARD_ERROR;
 }
 
 
@@ -2565,13 +2654,16 @@ ngx_ws_guard_schema_match(ngx_ws_guard_schema_state_t *st, pcre2_code *re,
 
 static const ngx_ws_guard_schema_name_t *
 ngx_ws_guard_schema_lookup(const ngx_ws_guard_schema_node_t *node,
-    const unsigned char *key, size_t len)
+    const unsigned char *key, size_t len, uint64_t head)
 {
     int                                rc;
     size_t                             lo, hi, mid, i;
     const ngx_ws_guard_schema_name_t  *e;
 
-    /* the names are sorted by length, then by their bytes */
+    /*
+     * the names are sorted by length, then by their bytes: by their heads
+     * first, which settle names of up to 8 bytes
+     */
 
     lo = 0;
     hi = node->nnames;
@@ -2583,14 +2675,17 @@ ngx_ws_guard_schema_lookup(const ngx_ws_guard_schema_node_t *node,
         if (len != e->len) {
             rc = (len < e->len) ? -1 : 1;
 
+        } else if (head != e->head) {
+            rc = (head < e->head) ? -1 : 1;
+
         } else {
             /* names are short: no call to memcmp() */
 
-            for (i = 0; i < len && key[i] == e->name[i]; i++) {
+            for (i = 8; i < len && key[i] == e->name[i]; i++) {
                 /* void */
             }
 
-            if (i == len) {
+            if (i >= len) {
                 return e;
             }
 

@@ -366,9 +366,10 @@ ngx_ws_guard_schema_t *
 ngx_ws_guard_schema_compile(const unsigned char *json, size_t len,
     const ngx_ws_guard_schema_limits_t *limits, char *err, size_t errlen)
 {
-    size_t                      i;
-    ngx_ws_guard_schema_t      *schema;
-    ngx_ws_guard_schema_ctx_t   ctx;
+    size_t                       i;
+    ngx_ws_guard_schema_t       *schema;
+    ngx_ws_guard_schema_ctx_t    ctx;
+    ngx_ws_guard_schema_node_t  *node;
 
     ngx_ws_guard_schema_key_init();
 
@@ -437,6 +438,18 @@ ngx_ws_guard_schema_compile(const unsigned char *json, size_t len,
         if (ngx_ws_guard_schema_expand(&ctx, ctx.nodes[i]) != NGX_WS_GUARD_OK)
         {
             goto failed;
+        }
+    }
+
+    /* the nodes whose frame has frames of its own at the same level */
+
+    for (i = 0; i < ctx.nnodes; i++) {
+        node = ctx.nodes[i];
+
+        if (node->nallof || node->ref || node->nanyof || node->noneof
+            || node->not || node->if_)
+        {
+            node->flags |= NGX_WS_GUARD_SCHEMA_N_INPLACE;
         }
     }
 
@@ -960,6 +973,7 @@ ngx_ws_guard_schema_finalize(ngx_ws_guard_schema_ctx_t *c,
 
             name->name = copy;
             name->len = g[i].len;
+            name->head = ngx_ws_guard_schema_name_head(copy, g[i].len);
             name->schema = g[i].schema;
             name->bit = NGX_WS_GUARD_SCHEMA_NONE;
 

@@ -15,6 +15,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH  8
 
+#include <string.h>
 #include <pcre2.h>
 
 #include "ngx_ws_guard_schema.h"
@@ -48,6 +49,13 @@
 #define NGX_WS_GUARD_SCHEMA_N_HASH       0x0800   /* const/enum container */
 #define NGX_WS_GUARD_SCHEMA_N_STRING     0x1000   /* string assertions */
 #define NGX_WS_GUARD_SCHEMA_N_NUMBER     0x2000   /* number assertions */
+#define NGX_WS_GUARD_SCHEMA_N_INPLACE    0x4000   /* allOf .. if: frames */
+
+/* what ngx_ws_guard_schema_check_start() asserts, with a node's types */
+#define NGX_WS_GUARD_SCHEMA_N_STARTS                                        \
+    (NGX_WS_GUARD_SCHEMA_N_FALSE|NGX_WS_GUARD_SCHEMA_N_CONST                 \
+     |NGX_WS_GUARD_SCHEMA_N_ENUM|NGX_WS_GUARD_SCHEMA_N_NUMBER                \
+     |NGX_WS_GUARD_SCHEMA_N_STRING)
 
 #define NGX_WS_GUARD_SCHEMA_NUMERIC                                           \
     (NGX_WS_GUARD_SCHEMA_N_MINIMUM|NGX_WS_GUARD_SCHEMA_N_MAXIMUM              \
@@ -162,10 +170,17 @@ typedef struct {
 typedef struct ngx_ws_guard_schema_node_s  ngx_ws_guard_schema_node_t;
 
 
-/* a member name the node knows: a property, a required or dependent name */
+/*
+ * A member name the node knows: a property, a required or dependent name.
+ * head holds its first 8 bytes (fewer, zero-padded, when it is shorter) as
+ * a big-endian number, so that among names of one length comparing heads
+ * orders them as comparing their first bytes would
+ * (ngx_ws_guard_schema_name_head()).
+ */
 typedef struct {
     const unsigned char          *name;
     size_t                        len;
+    uint64_t                      head;
     ngx_ws_guard_schema_node_t   *schema;   /* properties[name] or NULL */
     uint32_t                      bit;      /* presence bit or NONE */
 } ngx_ws_guard_schema_name_t;
@@ -345,6 +360,41 @@ void *ngx_ws_guard_schema_palloc(ngx_ws_guard_schema_pool_t *pool,
 void ngx_ws_guard_schema_pool_free(ngx_ws_guard_schema_pool_t *pool);
 int ngx_ws_guard_schema_const_set(ngx_ws_guard_schema_pool_t *pool,
     ngx_ws_guard_schema_const_t *c, const ngx_ws_guard_schema_json_t *v);
+
+
+/*
+ * the head of a name of len bytes at p (ngx_ws_guard_schema_name_t): from 4
+ * bytes on, two loads of 4 bytes or one of 8
+ */
+
+static inline uint64_t
+ngx_ws_guard_schema_name_head(const unsigned char *p, size_t len)
+{
+    size_t    i;
+    uint32_t  a, b;
+    uint64_t  h;
+
+    if (len >= 8) {
+        memcpy(&h, p, 8);
+        return __builtin_bswap64(h);
+    }
+
+    if (len >= 4) {
+        memcpy(&a, p, 4);
+        memcpy(&b, p + len - 4, 4);
+
+        return ((uint64_t) __builtin_bswap32(a) << 32)
+               | ((uint64_t) __builtin_bswap32(b) << (8 * (8 - len)));
+    }
+
+    h = 0;
+
+    for (i = 0; i < len; i++) {
+        h |= (uint64_t) p[i] << (56 - 8 * i);
+    }
+
+    return h;
+}
 
 
 #endif /* _NGX_WS_GUARD_SCHEMA_INT_H_INCLUDED_ */

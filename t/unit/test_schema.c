@@ -49,6 +49,7 @@ static void test_rules(void);
 static void test_misc(void);
 static void test_lengths(void);
 static void test_escapes(void);
+static void test_names(void);
 
 
 static void *
@@ -1402,6 +1403,91 @@ main(void)
     test_misc();
     test_lengths();
     test_escapes();
+    test_names();
 
     return unit_done("schema");
+}
+
+
+/*
+ * Member names found by length and head (their first 8 bytes), then the
+ * bytes after: names of 0 to 11 bytes sharing prefixes, a name that
+ * differs only in its last byte at every length, names of one length
+ * whose first and last bytes sort the other way round, a multibyte name,
+ * names not known that sort between the known ones, and names sent
+ * escaped.
+ */
+
+static void
+test_names(void)
+{
+    int                           ok;
+    char                          schema[2048], msg[256];
+    size_t                        i, len;
+    unsigned                      wrong;
+    ngx_ws_guard_schema_t        *s;
+    ngx_ws_guard_schema_state_t  *st;
+
+    static const char  *names[] = {
+        "", "a", "b", "ab", "ba", "abc", "abcd", "abce", "abcdefg",
+        "abcdefgh", "abcdefgi", "abcdefghi", "abcdefghj", "abcdefghij",
+        "abcdefghik", "bbcdefghij", "\xc3\xa9t\xc3\xa9", "zzzzzzzzzzz",
+        "abcdefgz", "bbcdefga", "cbcdefgy", "zbcdefga", "aczz", "bcza",
+        "ccya"
+    };
+
+    static const char  *unknown[] = {
+        "aa", "abcc", "abcdefgg", "abcdefgj", "abcdefgha", "abcdefghii",
+        "abcdefghih", "abcdefghil", "c", "zzzzzzzzzzy", "zzzzzzzzzzzz",
+        "abcdefghijk", "\xc3\xa9t\xc3\xa8"
+    };
+
+    wrong = 0;
+
+    len = snprintf(schema, sizeof(schema),
+                   "{\"additionalProperties\":false,\"properties\":{");
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        len += snprintf(schema + len, sizeof(schema) - len,
+                        "%s\"%s\":{\"const\":%zu}", i ? "," : "", names[i],
+                        i);
+    }
+
+    snprintf(schema + len, sizeof(schema) - len, "}}");
+
+    s = test_compile(schema);
+    st = s ? test_state(s, NULL, 0, 0, 0) : NULL;
+
+    if (st == NULL) {
+        wrong++;
+        goto done;
+    }
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(msg, sizeof(msg), "{\"%s\":%zu}", names[i], i);
+        ok = test_check(st, msg, 0, NULL);
+
+        /* the const of the next name: found the wrong member */
+        snprintf(msg, sizeof(msg), "{\"%s\":%zu}", names[i], i + 1);
+        ok = ok && test_check(st, msg, 1008, NULL);
+
+        wrong += !ok;
+    }
+
+    for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+        snprintf(msg, sizeof(msg), "{\"%s\":0}", unknown[i]);
+        wrong += !test_check(st, msg, 1008, NULL);
+    }
+
+    /* "abc" and "abcdefghij" sent escaped */
+    wrong += !test_check(st, "{\"ab\\u0063\":5}", 0, NULL);
+    wrong += !test_check(st, "{\"abcdefghi\\u006a\":13}", 0, NULL);
+    wrong += !test_check(st, "{\"abcdefghi\\u006a\":12}", 1008, NULL);
+
+done:
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
+    CHECK_EQ_INT(wrong, 0);
 }
