@@ -658,6 +658,27 @@ ngx_ws_guard_json_grow(ngx_ws_guard_json_t *j, size_t need)
  * overflow), then one at a time.
  */
 
+#if (NGX_WS_GUARD_JSON_AVX2)
+
+/* a quote or a control character in the 16 bytes at p */
+
+static inline int
+ngx_ws_guard_json_ends_soon(const unsigned char *p)
+{
+    __m128i  in, ctrl;
+
+    in = _mm_loadu_si128((const __m128i *) p);
+    ctrl = _mm_set1_epi8(0x1f);
+
+    return _mm_movemask_epi8(
+               _mm_or_si128(_mm_cmpeq_epi8(in, _mm_set1_epi8('"')),
+                            _mm_cmpeq_epi8(_mm_max_epu8(in, ctrl), ctrl)))
+           != 0;
+}
+
+#endif
+
+
 static size_t
 ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
     size_t *cont_out, size_t *esc_out)
@@ -675,14 +696,19 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
 
     /*
      * only where escapes are taken in the span: a span that ends at every
-     * backslash is mostly too short for a 64-byte block to pay
+     * backslash is mostly too short for a 64-byte block to pay; nor for a
+     * string that ends in its first 16 bytes (a member name, a short
+     * value), which the 16-byte loop takes at less cost than the setting
+     * up of the 64-byte one
      */
 
     if (escapes && len >= 64 && ngx_ws_guard_utf8_simd < 0) {
         (void) ngx_ws_guard_utf8_simd_level(-1);
     }
 
-    if (escapes && len >= 64 && ngx_ws_guard_utf8_simd == 2) {
+    if (escapes && len >= 64 && ngx_ws_guard_utf8_simd == 2
+        && !ngx_ws_guard_json_ends_soon(p))
+    {
         r = ngx_ws_guard_json_span_avx2(p, len);
 
         i = r.taken;
@@ -1421,6 +1447,7 @@ ngx_ws_guard_json_number(ngx_ws_guard_json_t *j, const unsigned char *p,
     from = i;
 
     while (i < len) {
+
         next = ngx_ws_guard_json_num_next(lex, p[i]);
 
         if (next == 0) {
