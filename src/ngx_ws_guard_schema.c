@@ -55,6 +55,9 @@
 
 #define NGX_WS_GUARD_SCHEMA_MAX_FRAMES  ((uint32_t) 1 << 30)
 
+/* the most frames of a root value kept for the next message */
+#define NGX_WS_GUARD_SCHEMA_ROOT_KEEP   8
+
 /* uniqueItems tables bigger than this are not kept for the next message */
 #define NGX_WS_GUARD_SCHEMA_SET_KEEP    256
 
@@ -190,6 +193,14 @@ struct ngx_ws_guard_schema_state_s {
     size_t                              words;     /* rule bitsets */
     uint64_t                           *alive;
     uint64_t                           *matched;
+
+    /*
+     * the frames every message's root value begins with, as pushed for
+     * the first: the later ones copy them (root_n 0: not kept, too many)
+     */
+    ngx_ws_guard_schema_frame_t         root[NGX_WS_GUARD_SCHEMA_ROOT_KEEP];
+    uint32_t                            root_n;
+    uint32_t                            root_naux;
 
     char                                reason[NGX_WS_GUARD_SCHEMA_REASON_MAX
                                                + 1];
@@ -1316,13 +1327,36 @@ ngx_ws_guard_schema_begin(ngx_ws_guard_schema_state_t *st,
         lv->first = 0;
         lv->aux = 0;
 
-        if (st->schema
-            && ngx_ws_guard_schema_push(st, st->schema->root,
-                                        NGX_WS_GUARD_SCHEMA_ROOT_PARENT,
-                                        NGX_WS_GUARD_SCHEMA_S_ROOT, 0)
-               != NGX_WS_GUARD_OK)
+        if (st->root_n && st->root_n <= st->cframes
+            && st->root_naux <= st->caux)
         {
-            return NGX_WS_GUARD_ERROR;
+            /* as the first message's root pushed them: all aux clear */
+
+            memcpy(st->frames, st->root,
+                   st->root_n * sizeof(ngx_ws_guard_schema_frame_t));
+            if (st->root_naux) {
+                memset(st->aux, 0, st->root_naux * sizeof(uint64_t));
+            }
+
+            st->nframes = st->root_n;
+            st->naux = st->root_naux;
+
+        } else if (st->schema) {
+
+            if (ngx_ws_guard_schema_push(st, st->schema->root,
+                                         NGX_WS_GUARD_SCHEMA_ROOT_PARENT,
+                                         NGX_WS_GUARD_SCHEMA_S_ROOT, 0)
+                != NGX_WS_GUARD_OK)
+            {
+                return NGX_WS_GUARD_ERROR;
+            }
+
+            if (st->nframes <= NGX_WS_GUARD_SCHEMA_ROOT_KEEP) {
+                memcpy(st->root, st->frames,
+                       st->nframes * sizeof(ngx_ws_guard_schema_frame_t));
+                st->root_n = st->nframes;
+                st->root_naux = st->naux;
+            }
         }
 
         lv->end = st->nframes;

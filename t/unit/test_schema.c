@@ -50,6 +50,7 @@ static void test_misc(void);
 static void test_lengths(void);
 static void test_escapes(void);
 static void test_names(void);
+static void test_root_kept(void);
 
 
 static void *
@@ -1404,6 +1405,7 @@ main(void)
     test_lengths();
     test_escapes();
     test_names();
+    test_root_kept();
 
     return unit_done("schema");
 }
@@ -1488,6 +1490,108 @@ done:
 
     ngx_ws_guard_schema_state_free(st);
     ngx_ws_guard_schema_free(s);
+
+    CHECK_EQ_INT(wrong, 0);
+}
+
+
+/*
+ * A state copies the frames its first message's root value began with
+ * into the later messages: each verdict of a state that went through all
+ * the messages before must be that of a fresh state.  Roots with oneOf,
+ * if/then/else, $ref and not; an allOf of more frames than are kept; a
+ * root that cannot fail (no frame); a state whose first message failed.
+ */
+
+static void
+test_root_kept(void)
+{
+    size_t                        i, k;
+    unsigned                      wrong;
+    test_verdict_t                kept, fresh;
+    ngx_ws_guard_schema_t        *s;
+    ngx_ws_guard_schema_state_t  *st, *st1;
+
+    static const char  *schemas[] = {
+        "{\"type\":\"object\",\"required\":[\"type\"],"
+        "\"properties\":{\"type\":{\"enum\":[\"a\",\"b\",\"c\"]},"
+        "\"n\":{\"type\":\"integer\"}},"
+        "\"oneOf\":[{\"properties\":{\"type\":{\"const\":\"a\"}},"
+        "\"required\":[\"n\"]},"
+        "{\"properties\":{\"type\":{\"const\":\"b\"}}},"
+        "{\"properties\":{\"type\":{\"const\":\"c\"}},"
+        "\"not\":{\"required\":[\"n\"]}}]}",
+
+        "{\"$defs\":{\"o\":{\"type\":\"object\",\"maxProperties\":2}},"
+        "\"$ref\":\"#/$defs/o\","
+        "\"if\":{\"properties\":{\"type\":{\"const\":\"a\"}}},"
+        "\"then\":{\"required\":[\"n\"]},"
+        "\"else\":{\"not\":{\"required\":[\"n\"]}}}",
+
+        "{\"allOf\":[{\"type\":\"object\"},{\"required\":[\"type\"]},"
+        "{\"maxProperties\":2},{\"properties\":{\"n\":{\"minimum\":0}}},"
+        "{\"properties\":{\"n\":{\"maximum\":9}}},"
+        "{\"not\":{\"type\":\"array\"}},"
+        "{\"anyOf\":[{\"required\":[\"n\"]},{\"maxProperties\":1}]},"
+        "{\"properties\":{\"type\":{\"type\":\"string\"}}},"
+        "{\"minProperties\":1},{\"propertyNames\":{\"maxLength\":4}}]}",
+
+        "{}"
+    };
+
+    static const char  *msgs[] = {
+        "{\"type\":\"x\"}",
+        "{\"type\":\"a\",\"n\":1}",
+        "{\"type\":\"a\"}",
+        "{\"type\":\"b\",\"n\":12}",
+        "{\"type\":\"c\",\"n\":1}",
+        "{\"type\":\"c\"}",
+        "{\"n\":3}",
+        "[1,2]",
+        "{\"type\":\"a\",\"n\":-1,\"z\":0}",
+        "{\"type\":\"b\"",
+        "{\"type\":\"b\"}",
+        "{\"type\":\"a\",\"n\":10}",
+        "{\"type\":\"a\",\"n\":1}"
+    };
+
+    wrong = 0;
+
+    for (i = 0; i < sizeof(schemas) / sizeof(schemas[0]); i++) {
+        s = test_compile(schemas[i]);
+        st = s ? test_state(s, NULL, 0, 0, 0) : NULL;
+
+        if (st == NULL) {
+            wrong++;
+            ngx_ws_guard_schema_free(s);
+            continue;
+        }
+
+        for (k = 0; k < sizeof(msgs) / sizeof(msgs[0]); k++) {
+            test_run(st, msgs[k], strlen(msgs[k]), k % 3 ? 0 : 1, &kept);
+
+            st1 = test_state(s, NULL, 0, 0, 0);
+            if (st1 == NULL) {
+                wrong++;
+                continue;
+            }
+
+            test_run(st1, msgs[k], strlen(msgs[k]), k % 3 ? 0 : 1, &fresh);
+            ngx_ws_guard_schema_state_free(st1);
+
+            if (kept.rc != fresh.rc || kept.code != fresh.code
+                || strcmp(kept.reason, fresh.reason) != 0)
+            {
+                fprintf(stderr, "schema %zu, message %s: kept %d \"%s\", "
+                        "fresh %d \"%s\"\n", i, msgs[k], kept.code,
+                        kept.reason, fresh.code, fresh.reason);
+                wrong++;
+            }
+        }
+
+        ngx_ws_guard_schema_state_free(st);
+        ngx_ws_guard_schema_free(s);
+    }
 
     CHECK_EQ_INT(wrong, 0);
 }
