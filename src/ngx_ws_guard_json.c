@@ -802,6 +802,30 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
             *esc_out = e;
             return i;
         }
+
+        /*
+         * the last bytes, fewer than 16, as the end of a block read again
+         * (bits shifted past those taken): the bytes before the first
+         * quote, control character or backslash among them are taken here
+         */
+
+        if (i < len && len >= 16) {
+            b = (int) (i - (len - 16));
+            in = _mm_loadu_si128((const __m128i *) (p + len - 16));
+
+            m = (_mm_movemask_epi8(
+                     _mm_or_si128(
+                         _mm_or_si128(_mm_cmpeq_epi8(in, quote),
+                                      _mm_cmpeq_epi8(in, backslash)),
+                         _mm_cmpeq_epi8(_mm_max_epu8(in, ctrl), ctrl)))
+                 >> b) | (1 << (16 - b));
+            k = __builtin_ctz((unsigned) m);
+
+            c += (size_t) __builtin_popcount(
+                     ((unsigned) _mm_movemask_epi8(_mm_cmplt_epi8(in, lead))
+                      >> b) & ((1u << k) - 1));
+            i += k;
+        }
     }
 
 #endif
