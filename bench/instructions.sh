@@ -26,12 +26,7 @@ IFS=: read -r size conns depth <<< "${CELL:-1024:100:16}"
 
 . bench/lib.sh
 
-if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate \
-     >/dev/null
-then
-    echo "instructions: valgrind is not installed (make deps)" >&2
-    exit 1
-fi
+need_callgrind instructions
 
 if [ ! -f "$out/echo.port" ]; then
     echo "instructions: $out is not the output of bench/run.sh" >&2

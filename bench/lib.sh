@@ -1,5 +1,6 @@
-# Sourced by bench/run.sh and bench/bench_rate.sh: stopping what they
-# started, and waiting for a file a child writes.
+# Sourced by bench/run.sh, bench/bench_rate.sh and the callgrind scripts:
+# stopping what they started, waiting for a file a child writes, and the
+# check that valgrind is there.
 #
 # pids: nginx masters (stopped with QUIT, gracefully); echo_pid: the echo
 # backend (TERM: background jobs of a script ignore QUIT and INT).  Both
@@ -38,4 +39,16 @@ wait_file() {
         sleep 0.05
     done
     return 1
+}
+
+
+# exits unless valgrind and callgrind_annotate are installed; $1 names the
+# script in the message
+need_callgrind() {
+    if ! command -v valgrind >/dev/null \
+       || ! command -v callgrind_annotate >/dev/null
+    then
+        echo "$1: valgrind is not installed (make deps)" >&2
+        exit 1
+    fi
 }

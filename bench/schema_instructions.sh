@@ -18,12 +18,9 @@ cd "$(dirname "$0")/.."
 
 bin=build/bench/bench_schema
 
-if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate \
-     >/dev/null
-then
-    echo "schema_instructions: valgrind is not installed (make deps)" >&2
-    exit 1
-fi
+. bench/lib.sh
+
+need_callgrind schema_instructions
 
 if [ ! -x "$bin" ]; then
     echo "schema_instructions: $bin is not built (make bench)" >&2
