@@ -71,6 +71,11 @@ sub free_port {
     return $port;
 }
 
+# Starts a test upstream and waits for its ready file, which holds the
+# port it listens on: the upstreams are given port 0 and bind what the
+# kernel chooses, so no other socket can take a port between its choice
+# and the bind.
+
 sub start_server {
     my ($ready, @cmd) = @_;
     unlink $ready;
@@ -86,14 +91,18 @@ sub start_server {
         die "test upstream did not start: @cmd" if time > $deadline;
         sleep 0.05;
     }
+    open(my $fh, '<', $ready) or die "$ready: $!";
+    my $port = <$fh>;
+    close $fh;
     unlink $ready;
+    die "test upstream wrote no port: @cmd"
+        unless defined $port && $port =~ /^(\d+)$/ && $1 > 0;
+    return $1;
 }
 
 my $tmp = "/tmp/ws_guard_test.$$";
 mkdir $tmp;
 
-$ENV{TEST_NGINX_ECHO_PORT} = free_port();
-$ENV{TEST_NGINX_RAW_PORT} = free_port();
 $ENV{TEST_NGINX_RAW_LOG} = "$tmp/raw_upstream.log";
 $ENV{TEST_NGINX_SSL_PORT} = free_port();
 $ENV{TEST_NGINX_CERT} = "$tmp/cert.pem";
@@ -105,20 +114,22 @@ system('openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
        '-out', "$tmp/cert.pem") == 0
     or die "cannot make a test certificate";
 
-start_server("$tmp/echo.ready", '/usr/bin/python3', "$top/t/lib/echo_server.py",
-             $ENV{TEST_NGINX_ECHO_PORT}, '--ready', "$tmp/echo.ready");
-$ENV{TEST_NGINX_ECHO_DEFLATE_PORT} = free_port();
-start_server("$tmp/echodeflate.ready", '/usr/bin/python3',
-             "$top/t/lib/echo_server.py", $ENV{TEST_NGINX_ECHO_DEFLATE_PORT},
-             '--ready', "$tmp/echodeflate.ready", '--deflate');
-$ENV{TEST_NGINX_ECHO_TLS_PORT} = free_port();
-start_server("$tmp/echotls.ready", '/usr/bin/python3',
-             "$top/t/lib/echo_server.py", $ENV{TEST_NGINX_ECHO_TLS_PORT},
-             '--ready', "$tmp/echotls.ready",
-             '--tls', "$tmp/cert.pem", "$tmp/key.pem");
-start_server("$tmp/raw.ready", '/usr/bin/python3', "$top/t/lib/raw_upstream.py",
-             $ENV{TEST_NGINX_RAW_PORT}, $ENV{TEST_NGINX_RAW_LOG},
-             '--ready', "$tmp/raw.ready");
+$ENV{TEST_NGINX_ECHO_PORT} =
+    start_server("$tmp/echo.ready", '/usr/bin/python3',
+                 "$top/t/lib/echo_server.py", 0, '--ready', "$tmp/echo.ready");
+$ENV{TEST_NGINX_ECHO_DEFLATE_PORT} =
+    start_server("$tmp/echodeflate.ready", '/usr/bin/python3',
+                 "$top/t/lib/echo_server.py", 0,
+                 '--ready', "$tmp/echodeflate.ready", '--deflate');
+$ENV{TEST_NGINX_ECHO_TLS_PORT} =
+    start_server("$tmp/echotls.ready", '/usr/bin/python3',
+                 "$top/t/lib/echo_server.py", 0,
+                 '--ready', "$tmp/echotls.ready",
+                 '--tls', "$tmp/cert.pem", "$tmp/key.pem");
+$ENV{TEST_NGINX_RAW_PORT} =
+    start_server("$tmp/raw.ready", '/usr/bin/python3',
+                 "$top/t/lib/raw_upstream.py", 0, $ENV{TEST_NGINX_RAW_LOG},
+                 '--ready', "$tmp/raw.ready");
 
 END {
     for my $pid (@children) {

@@ -3,6 +3,8 @@
 
    echo_server.py PORT [--ready FILE] [--tls CERT KEY] [--deflate]
 
+PORT 0 lets the kernel choose; the port listened on is written to FILE.
+
 Every message is sent back as it came.  The path /headers first sends one
 text message with the request headers as JSON (so tests can see what reached
 the upstream), then echoes.  The first subprotocol the client offers is
@@ -66,9 +68,13 @@ async def main():
     async with websockets.serve(handler, "127.0.0.1", port,
                                 create_protocol=Protocol, compression=compression,
                                 max_size=None, max_queue=None,
-                                ping_interval=None, ssl=ssl_ctx):
+                                ping_interval=None, ssl=ssl_ctx) as server:
         if ready:
-            open(ready, "w").close()
+            # the port listened on (PORT 0: the kernel's choice), written
+            # whole before the file appears
+            with open(ready + ".tmp", "w") as f:
+                f.write("%d\n" % server.sockets[0].getsockname()[1])
+            os.rename(ready + ".tmp", ready)
         await asyncio.Future()
 
 

@@ -4,6 +4,8 @@ only the guard can make a refusal happen, and validates nothing.
 
    raw_upstream.py PORT LOGFILE [--ready FILE]
 
+PORT 0 lets the kernel choose; the port listened on is written to FILE.
+
 Behaviour by request path:
   /...               101 with the right Sec-WebSocket-Accept, then echoes
                      raw bytes back unchanged
@@ -29,6 +31,7 @@ read.
 import base64
 import binascii
 import hashlib
+import os
 import socket
 import sys
 import threading
@@ -130,6 +133,14 @@ def serve(conn, logfile):
     conn.close()
 
 
+def write_ready(path, port):
+    """The port listened on (PORT 0: one the kernel chose), written whole
+    before the file appears."""
+    with open(path + ".tmp", "w") as f:
+        f.write("%d\n" % port)
+    os.rename(path + ".tmp", path)
+
+
 def main():
     port = int(sys.argv[1])
     logfile = sys.argv[2]
@@ -138,7 +149,7 @@ def main():
     s.bind(("127.0.0.1", port))
     s.listen(128)
     if len(sys.argv) > 4 and sys.argv[3] == "--ready":
-        open(sys.argv[4], "w").close()
+        write_ready(sys.argv[4], s.getsockname()[1])
     while True:
         conn, _ = s.accept()
         threading.Thread(target=serve, args=(conn, logfile),
