@@ -660,20 +660,27 @@ ngx_ws_guard_json_grow(ngx_ws_guard_json_t *j, size_t need)
 
 #if (NGX_WS_GUARD_JSON_AVX2)
 
-/* a quote or a control character in the 16 bytes at p */
+/*
+ * a quote or a control character in the 16 bytes at p before any
+ * backslash (a quote after one may be escaped: the string may go on)
+ */
 
 static inline int
 ngx_ws_guard_json_ends_soon(const unsigned char *p)
 {
-    __m128i  in, ctrl;
+    unsigned  stop, b;
+    __m128i   in, ctrl;
 
     in = _mm_loadu_si128((const __m128i *) p);
     ctrl = _mm_set1_epi8(0x1f);
 
-    return _mm_movemask_epi8(
+    stop = (unsigned) _mm_movemask_epi8(
                _mm_or_si128(_mm_cmpeq_epi8(in, _mm_set1_epi8('"')),
-                            _mm_cmpeq_epi8(_mm_max_epu8(in, ctrl), ctrl)))
-           != 0;
+                            _mm_cmpeq_epi8(_mm_max_epu8(in, ctrl), ctrl)));
+    b = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(in, _mm_set1_epi8('\\')));
+
+    /* the lowest stop below the lowest backslash */
+    return (stop & (b ^ (b - 1))) != 0;
 }
 
 #endif
