@@ -83,7 +83,15 @@ for name in "$@"; do
     line=$("$bin/ws_load" -p "$port" -l "$name" "${opts[@]}" -c "$conns" \
            -s "$size" -d "$depth" -t "$secs" -w 0)
 
+    # QUIT, and TERM if nginx under valgrind has not gone after 30 s (a
+    # QUIT was once seen to go unanswered); either way callgrind writes
+    # out what it counted
     kill -QUIT "$vg"
+    for i in $(seq 300); do
+        kill -0 "$vg" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -TERM "$vg" 2>/dev/null || true
     wait "$vg" || true
     kill -TERM "$echo_pid" 2>/dev/null || true
     wait "$echo_pid" 2>/dev/null || true
