@@ -262,14 +262,9 @@ static void ngx_ws_guard_schema_end(ngx_ws_guard_schema_state_t *st,
 static void ngx_ws_guard_schema_unique(ngx_ws_guard_schema_state_t *st,
     size_t level, ngx_ws_guard_schema_hash_t *h);
 
-static inline int ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
+static int ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
     const ngx_ws_guard_schema_node_t *node, uint32_t parent, unsigned slot,
     uint32_t level);
-static int ngx_ws_guard_schema_grow_frames(ngx_ws_guard_schema_state_t *st);
-static int ngx_ws_guard_schema_grow_aux(ngx_ws_guard_schema_state_t *st,
-    uint32_t words);
-static int ngx_ws_guard_schema_push_inplace(ngx_ws_guard_schema_state_t *st,
-    const ngx_ws_guard_schema_node_t *node, uint32_t fi, uint32_t level);
 static size_t ngx_ws_guard_schema_code_points(const unsigned char *p,
     size_t len);
 static void ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st,
@@ -1875,20 +1870,15 @@ ngx_ws_guard_schema_unique(ngx_ws_guard_schema_state_t *st, size_t level,
 
 /* frames */
 
-/*
- * A frame for node at level: the frame itself here, inlined where it is
- * called; the frames of its in-place subschemas (allOf, $ref, anyOf,
- * oneOf, not, if, then, else), only some nodes have, in
- * ngx_ws_guard_schema_push_inplace().
- */
-
-static inline int
+static int
 ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
     const ngx_ws_guard_schema_node_t *node, uint32_t parent, unsigned slot,
     uint32_t level)
 {
-    uint32_t                      fi, words;
-    ngx_ws_guard_schema_frame_t  *f;
+    size_t                        i;
+    uint32_t                      fi, words, cap;
+    uint64_t                     *aux;
+    ngx_ws_guard_schema_frame_t  *f, *frames;
 
     /* a subschema that cannot fail adds nothing where only failures count */
 
@@ -1898,10 +1888,22 @@ ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
         return NGX_WS_GUARD_OK;
     }
 
-    if (st->nframes == st->cframes
-        && ngx_ws_guard_schema_grow_frames(st) != NGX_WS_GUARD_OK)
-    {
-        return NGX_WS_GUARD_ERROR;
+    if (st->nframes == st->cframes) {
+        if (st->cframes >= NGX_WS_GUARD_SCHEMA_MAX_FRAMES) {
+            goto nomem;
+        }
+
+        frames = ngx_ws_guard_schema_alloc(st, 2 * (size_t) st->cframes
+                                       * sizeof(ngx_ws_guard_schema_frame_t));
+        if (frames == NULL) {
+            goto nomem;
+        }
+
+        memcpy(frames, st->frames,
+               st->nframes * sizeof(ngx_ws_guard_schema_frame_t));
+        ngx_ws_guard_schema_free_mem(st, st->frames);
+        st->frames = frames;
+        st->cframes *= 2;
     }
 
     fi = st->nframes++;
@@ -1916,10 +1918,26 @@ ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
     if (node->nbits) {
         words = (uint32_t) ((node->nbits + 63) / 64);
 
-        if (st->naux + words > st->caux
-            && ngx_ws_guard_schema_grow_aux(st, words) != NGX_WS_GUARD_OK)
-        {
-            return NGX_WS_GUARD_ERROR;
+        if (st->naux + words > st->caux) {
+            if (st->naux + words > NGX_WS_GUARD_SCHEMA_MAX_FRAMES) {
+                goto nomem;
+            }
+
+            cap = 2 * (st->naux + words);
+            cap = cap < 64 ? 64 : cap;
+
+            aux = ngx_ws_guard_schema_alloc(st, cap * sizeof(uint64_t));
+            if (aux == NULL) {
+                goto nomem;
+            }
+
+            if (st->naux) {
+                memcpy(aux, st->aux, st->naux * sizeof(uint64_t));
+            }
+
+            ngx_ws_guard_schema_free_mem(st, st->aux);
+            st->aux = aux;
+            st->caux = cap;
         }
 
         f->aux = st->naux;
@@ -1927,90 +1945,15 @@ ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
         st->naux += words;
     }
 
+    /* the in-place subschemas, of the nodes that have some (N_INPLACE) */
+
     if (!(node->flags & NGX_WS_GUARD_SCHEMA_N_INPLACE)
         || (node->flags & NGX_WS_GUARD_SCHEMA_N_FALSE))
     {
         return NGX_WS_GUARD_OK;
     }
 
-    return ngx_ws_guard_schema_push_inplace(st, node, fi, level);
-}
-
-
-static int
-ngx_ws_guard_schema_grow_frames(ngx_ws_guard_schema_state_t *st)
-{
-    ngx_ws_guard_schema_frame_t  *frames;
-
-    if (st->cframes >= NGX_WS_GUARD_SCHEMA_MAX_FRAMES) {
-        goto nomem;
-    }
-
-    frames = ngx_ws_guard_schema_alloc(st, 2 * (size_t) st->cframes
-                                       * sizeof(ngx_ws_guard_schema_frame_t));
-    if (frames == NULL) {
-        goto nomem;
-    }
-
-    memcpy(frames, st->frames,
-           st->nframes * sizeof(ngx_ws_guard_schema_frame_t));
-    ngx_ws_guard_schema_free_mem(st, st->frames);
-    st->frames = frames;
-    st->cframes *= 2;
-
-    return NGX_WS_GUARD_OK;
-
-nomem:
-
-    ngx_ws_guard_schema_limit(st, "memory limit");
-
-    return NGX_WS_GUARD_ERROR;
-}
-
-
-static int
-ngx_ws_guard_schema_grow_aux(ngx_ws_guard_schema_state_t *st, uint32_t words)
-{
-    uint32_t   cap;
-    uint64_t  *aux;
-
-    if (st->naux + words > NGX_WS_GUARD_SCHEMA_MAX_FRAMES) {
-        goto nomem;
-    }
-
-    cap = 2 * (st->naux + words);
-    cap = cap < 64 ? 64 : cap;
-
-    aux = ngx_ws_guard_schema_alloc(st, cap * sizeof(uint64_t));
-    if (aux == NULL) {
-        goto nomem;
-    }
-
-    if (st->naux) {
-        memcpy(aux, st->aux, st->naux * sizeof(uint64_t));
-    }
-
-    ngx_ws_guard_schema_free_mem(st, st->aux);
-    st->aux = aux;
-    st->caux = cap;
-
-    return NGX_WS_GUARD_OK;
-
-nomem:
-
-    ngx_ws_guard_schema_limit(st, "memory limit");
-
-    return NGX_WS_GUARD_ERROR;
-}
-
-
-static int
-ngx_ws_guard_schema_push_inplace(ngx_ws_guard_schema_state_t *st,
-    const ngx_ws_guard_schema_node_t *node, uint32_t fi, uint32_t level)
-{
-    size_t  i;
-
-    /* the in-place subschemas; f is not valid past a push */
+    /* f is not valid past a push */
 
     for (i = 0; i < node->nallof; i++) {
         if (ngx_ws_guard_schema_push(st, node->allof[i], fi,
@@ -2085,6 +2028,12 @@ ngx_ws_guard_schema_push_inplace(ngx_ws_guard_schema_state_t *st,
     }
 
     return NGX_WS_GUARD_OK;
+
+nomem:
+
+    ngx_ws_guard_schema_limit(st, "memory limit");
+
+    return NGX_WS_GUARD_ERROR;
 }
 
 
