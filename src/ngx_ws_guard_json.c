@@ -645,46 +645,50 @@ ngx_ws_guard_json_grow(ngx_ws_guard_json_t *j, size_t need)
 }
 
 
+#if defined __SSE2__
+
+/* the quotes, backslashes and control characters of 16 bytes, as bits */
+
+static inline unsigned
+ngx_ws_guard_json_special16(__m128i in)
+{
+    __m128i  ctrl;
+
+    ctrl = _mm_set1_epi8(0x1f);
+
+    return (unsigned) _mm_movemask_epi8(
+               _mm_or_si128(
+                   _mm_or_si128(_mm_cmpeq_epi8(in, _mm_set1_epi8('"')),
+                                _mm_cmpeq_epi8(in, _mm_set1_epi8('\\'))),
+                   _mm_cmpeq_epi8(_mm_max_epu8(in, ctrl), ctrl)));
+}
+
+
+/* the UTF-8 continuation bytes of 16 bytes (below -64 signed), as bits */
+
+static inline unsigned
+ngx_ws_guard_json_cont16(__m128i in)
+{
+    return (unsigned) _mm_movemask_epi8(_mm_cmplt_epi8(in,
+                                                      _mm_set1_epi8(-64)));
+}
+
+#endif
+
+
 /*
  * The bytes of a string's body before a quote, a control character or a
  * backslash; with escapes set, a backslash that starts a two-byte escape
  * whole in p (\" \\ \/ \b \f \n \r \t) is taken in the span and counted
  * in (*esc), the scan going on after it.  (*cont) counts the UTF-8
  * continuation bytes.  64 bytes at a time with AVX2 where the UTF-8
- * validator chose it (ngx_ws_guard_json_span_avx2()), then 16 bytes at a
- * time with SSE2 (x <=
+ * validator chose it (ngx_ws_guard_json_span_avx2()) and the string does
+ * not end in its first 16 bytes, then 16 bytes at a time with SSE2 (x <=
  * 0x1f when max(x, 0x1f) == 0x1f; a continuation byte is below -64 as a
  * signed byte; the counts add up in byte lanes, summed before a lane could
- * overflow), then one at a time.
+ * overflow), the last bytes as the end of a 16-byte block read again, then
+ * one at a time.
  */
-
-#if (NGX_WS_GUARD_JSON_AVX2)
-
-/*
- * a quote or a control character in the 16 bytes at p before any
- * backslash (a quote after one may be escaped: the string may go on)
- */
-
-static inline int
-ngx_ws_guard_json_ends_soon(const unsigned char *p)
-{
-    unsigned  stop, b;
-    __m128i   in, ctrl;
-
-    in = _mm_loadu_si128((const __m128i *) p);
-    ctrl = _mm_set1_epi8(0x1f);
-
-    stop = (unsigned) _mm_movemask_epi8(
-               _mm_or_si128(_mm_cmpeq_epi8(in, _mm_set1_epi8('"')),
-                            _mm_cmpeq_epi8(_mm_max_epu8(in, ctrl), ctrl)));
-    b = (unsigned) _mm_movemask_epi8(_mm_cmpeq_epi8(in, _mm_set1_epi8('\\')));
-
-    /* the lowest stop below the lowest backslash */
-    return (stop & (b ^ (b - 1))) != 0;
-}
-
-#endif
-
 
 static size_t
 ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
@@ -692,6 +696,8 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
 {
     size_t                     i, c, e;
 #if (NGX_WS_GUARD_JSON_AVX2)
+    unsigned                   m, k;
+    __m128i                    in;
     ngx_ws_guard_json_span_t   r;
 #endif
 
@@ -705,17 +711,28 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
      * only where escapes are taken in the span: a span that ends at every
      * backslash is mostly too short for a 64-byte block to pay; nor for a
      * string that ends in its first 16 bytes (a member name, a short
-     * value), which the 16-byte loop takes at less cost than the setting
-     * up of the 64-byte one
+     * value): one 16-byte block takes it at less cost than the setting up
+     * of the 64-byte scan
      */
 
     if (escapes && len >= 64 && ngx_ws_guard_utf8_simd < 0) {
         (void) ngx_ws_guard_utf8_simd_level(-1);
     }
 
-    if (escapes && len >= 64 && ngx_ws_guard_utf8_simd == 2
-        && !ngx_ws_guard_json_ends_soon(p))
-    {
+    if (escapes && len >= 64 && ngx_ws_guard_utf8_simd == 2) {
+        in = _mm_loadu_si128((const __m128i *) p);
+        m = ngx_ws_guard_json_special16(in);
+
+        k = m ? (unsigned) __builtin_ctz(m) : 16;
+
+        if (k < 16 && p[k] != '\\') {
+            /* a quote or control character before any backslash */
+            *cont_out = (size_t) __builtin_popcount(
+                                ngx_ws_guard_json_cont16(in) & ((1u << k) - 1));
+            *esc_out = 0;
+            return k;
+        }
+
         r = ngx_ws_guard_json_span_avx2(p, len);
 
         i = r.taken;
@@ -735,7 +752,7 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
 
     {
         int      m, b, k, stop;
-        __m128i  in, quote, backslash, ctrl, lead, acc, zero, sum, cont;
+        __m128i  in, lead, acc, zero, sum, cont;
 
         /* 16 bytes of 0xff, then 16 of 0: the first n bytes of a block */
         static const unsigned char  prefix[32] = {
@@ -743,9 +760,6 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
         };
 
-        quote = _mm_set1_epi8('"');
-        backslash = _mm_set1_epi8('\\');
-        ctrl = _mm_set1_epi8(0x1f);
         lead = _mm_set1_epi8(-64);
         zero = _mm_setzero_si128();
         acc = zero;
@@ -755,11 +769,7 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
         while (i + 16 <= len) {
             in = _mm_loadu_si128((const __m128i *) (p + i));
             cont = _mm_cmplt_epi8(in, lead);
-            m = _mm_movemask_epi8(
-                    _mm_or_si128(
-                        _mm_or_si128(_mm_cmpeq_epi8(in, quote),
-                                     _mm_cmpeq_epi8(in, backslash)),
-                        _mm_cmpeq_epi8(_mm_max_epu8(in, ctrl), ctrl)));
+            m = (int) ngx_ws_guard_json_special16(in);
             if (m) {
                 b = __builtin_ctz((unsigned) m);
                 cont = _mm_and_si128(cont,
@@ -820,17 +830,12 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
             b = (int) (i - (len - 16));
             in = _mm_loadu_si128((const __m128i *) (p + len - 16));
 
-            m = (_mm_movemask_epi8(
-                     _mm_or_si128(
-                         _mm_or_si128(_mm_cmpeq_epi8(in, quote),
-                                      _mm_cmpeq_epi8(in, backslash)),
-                         _mm_cmpeq_epi8(_mm_max_epu8(in, ctrl), ctrl)))
-                 >> b) | (1 << (16 - b));
+            m = (int) ((ngx_ws_guard_json_special16(in) >> b)
+                       | (1u << (16 - b)));
             k = __builtin_ctz((unsigned) m);
 
             c += (size_t) __builtin_popcount(
-                     ((unsigned) _mm_movemask_epi8(_mm_cmplt_epi8(in, lead))
-                      >> b) & ((1u << k) - 1));
+                     (ngx_ws_guard_json_cont16(in) >> b) & ((1u << k) - 1));
             i += k;
         }
     }
@@ -1478,7 +1483,6 @@ ngx_ws_guard_json_number(ngx_ws_guard_json_t *j, const unsigned char *p,
     from = i;
 
     while (i < len) {
-
         next = ngx_ws_guard_json_num_next(lex, p[i]);
 
         if (next == 0) {
