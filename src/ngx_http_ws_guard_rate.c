@@ -618,6 +618,21 @@ ngx_http_ws_guard_limiter(ngx_http_ws_guard_rate_conn_t *rc,
 
 
 /*
+ * nothing to charge to lim: another direction, or no rate for what the
+ * frame carries (a later frame of a message, an empty frame)
+ */
+
+static ngx_inline ngx_uint_t
+ngx_http_ws_guard_limiter_idle(ngx_http_ws_guard_limiter_t *lim,
+    ngx_uint_t dir, int64_t messages, int64_t bytes)
+{
+    return !(lim->direction & dir)
+           || ((messages == 0 || lim->rates->messages == 0)
+               && (bytes == 0 || lim->rates->bytes == 0));
+}
+
+
+/*
  * Checks a data frame against every bucket of its direction: a message
  * costs one token of the message buckets at its first frame, every frame
  * its payload length of the byte buckets.  Over a limit, a frame that is
@@ -679,11 +694,7 @@ ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
     for (i = 0; i < n; i++) {
         ngx_http_ws_guard_limiter(rc, wlcf, i, &lim);
 
-        if (!(lim.direction & dir)
-            || ((messages == 0 || lim.rates->messages == 0)
-                && (bytes == 0 || lim.rates->bytes == 0)))
-        {
-            /* nothing to charge here: a later frame, an empty one */
+        if (ngx_http_ws_guard_limiter_idle(&lim, dir, messages, bytes)) {
             continue;
         }
 
@@ -718,10 +729,7 @@ ngx_http_ws_guard_rate_frame(ngx_http_ws_guard_side_t *s,
         for (k = 0; k < i; k++) {
             ngx_http_ws_guard_limiter(rc, wlcf, k, &lim);
 
-            if (!(lim.direction & dir)
-                || ((messages == 0 || lim.rates->messages == 0)
-                    && (bytes == 0 || lim.rates->bytes == 0)))
-            {
+            if (ngx_http_ws_guard_limiter_idle(&lim, dir, messages, bytes)) {
                 continue;
             }
 
