@@ -673,6 +673,22 @@ ngx_ws_guard_json_cont16(__m128i in)
                                                       _mm_set1_epi8(-64)));
 }
 
+
+/*
+ * the bits set in a mask of 16 bytes, without the library call that
+ * __builtin_popcount() is where the compiler may not assume POPCNT
+ */
+
+static inline unsigned
+ngx_ws_guard_json_bits16(unsigned x)
+{
+    x = x - ((x >> 1) & 0x5555);
+    x = (x & 0x3333) + ((x >> 2) & 0x3333);
+    x = (x + (x >> 4)) & 0x0f0f;
+
+    return (x + (x >> 8)) & 0x1f;
+}
+
 #endif
 
 
@@ -727,7 +743,7 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
 
         if (k < 16 && p[k] != '\\') {
             /* a quote or control character before any backslash */
-            *cont_out = (size_t) __builtin_popcount(
+            *cont_out = ngx_ws_guard_json_bits16(
                                 ngx_ws_guard_json_cont16(in) & ((1u << k) - 1));
             *esc_out = 0;
             return k;
@@ -834,7 +850,7 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
                        | (1u << (16 - b)));
             k = __builtin_ctz((unsigned) m);
 
-            c += (size_t) __builtin_popcount(
+            c += ngx_ws_guard_json_bits16(
                      (ngx_ws_guard_json_cont16(in) >> b) & ((1u << k) - 1));
             i += k;
         }
