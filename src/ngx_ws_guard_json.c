@@ -84,6 +84,8 @@ static int ngx_ws_guard_json_grow(ngx_ws_guard_json_t *j, size_t need);
 static inline int ngx_ws_guard_json_append(ngx_ws_guard_json_t *j,
     const unsigned char *p, size_t len);
 static uint32_t ngx_ws_guard_json_hex4(const unsigned char *p);
+static int ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j,
+    const unsigned char *p, size_t len);
 static size_t ngx_ws_guard_json_utf8(uint32_t cp, unsigned char *b);
 #if (NGX_WS_GUARD_JSON_AVX2)
 
@@ -249,8 +251,44 @@ ngx_ws_guard_json_default_free(void *data, void *p)
 }
 
 
+/*
+ * With the UTF-8 to check (utf8 set), the whole chunk is checked first, at
+ * the validator's speed.  Valid, its strings are valid (a quote cannot be
+ * inside a sequence, and a byte outside a string is ASCII or a syntax
+ * error), and the chunk is parsed as one checked already: escapes taken in
+ * the spans.  Invalid, it is parsed from the state before, its strings
+ * checked one span at a time, so that the error and its offset are the
+ * same however the bytes came.
+ */
+
 int
 ngx_ws_guard_json_feed(ngx_ws_guard_json_t *j, const unsigned char *p,
+    size_t len)
+{
+    int                  rc;
+    ngx_ws_guard_utf8_t  u;
+
+    if (!j->utf8 || j->error || j->stopped) {
+        return ngx_ws_guard_json_chunk(j, p, len);
+    }
+
+    u = j->u;
+
+    if (ngx_ws_guard_utf8_validate(&j->u, p, len) != NGX_WS_GUARD_OK) {
+        j->u = u;
+        return ngx_ws_guard_json_chunk(j, p, len);
+    }
+
+    j->utf8 = 0;
+    rc = ngx_ws_guard_json_chunk(j, p, len);
+    j->utf8 = 1;
+
+    return rc;
+}
+
+
+static int
+ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
     size_t len)
 {
     size_t    i, start;
