@@ -124,12 +124,23 @@ build/bench/ws_%: bench/ws_%.c bench/ws_bench.h
 	@mkdir -p build/bench
 	$(CC) $(BENCH_CFLAGS) $< -lcrypto -o $@
 
+# a reference, not the module's code: simdjson (libsimdjson-dev) parsing
+# the messages of bench_schema's "1 KiB ws_load -j" rows
+build/bench/bench_simdjson: bench/bench_simdjson.cc
+	@mkdir -p build/bench
+	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror $< -lsimdjson -o $@
+
+build/bench/kib.bin: build/bench/bench_schema
+	build/bench/bench_schema --write-kib $@
+
 # figures only: nothing here passes or fails on timing
 bench: deps build build/bench/bench_core build/bench/bench_utf8 \
-       build/bench/bench_schema build/bench/ws_load build/bench/ws_echo
+       build/bench/bench_schema build/bench/bench_simdjson \
+       build/bench/kib.bin build/bench/ws_load build/bench/ws_echo
 	build/bench/bench_core
 	build/bench/bench_utf8
 	build/bench/bench_schema
+	build/bench/bench_simdjson build/bench/kib.bin
 	bench/jwt_handshakes.sh
 	bench/run.sh
 

@@ -13,6 +13,10 @@
  *
  *     bench_schema [TEXT]    only the rows whose name contains TEXT (for
  *                            a profiler: perf record bench_schema "ws_load")
+ *     bench_schema --write-kib FILE
+ *                            writes the 64 messages of the "1 KiB ws_load
+ *                            -j" rows, 1,024 bytes each, to FILE and exits
+ *                            (for bench/bench_simdjson.cc)
  */
 
 
@@ -408,11 +412,27 @@ bench_report(const char *name, const char *schema_json, bench_msgs_t *m,
 int
 main(int argc, char **argv)
 {
+    FILE                         *f;
     size_t                        mem, peak;
     char                         *chat_client, *chat_server;
     bench_msgs_t                  chats, doc, kib;
     ngx_ws_guard_schema_t        *s;
     ngx_ws_guard_schema_state_t  *st;
+
+    if (argc == 3 && strcmp(argv[1], "--write-kib") == 0) {
+        bench_kib(&kib);
+
+        f = fopen(argv[2], "wb");
+        if (f == NULL
+            || fwrite(kib.buf, 1, kib.offs[kib.n], f) != kib.offs[kib.n]
+            || fclose(f) != 0)
+        {
+            fprintf(stderr, "bench: cannot write %s\n", argv[2]);
+            return 1;
+        }
+
+        return 0;
+    }
 
     bench_only = (argc > 1) ? argv[1] : NULL;
 
@@ -450,6 +470,10 @@ main(int argc, char **argv)
                      &kib, (size_t) -1);
         bench_report("1 KiB ws_load -j, no schema", NULL, &kib, (size_t) -1);
         bench_utf8_checked = 0;
+
+        /* as simdjson does (bench/json_floor.sh): the UTF-8 checked here */
+        bench_report("1 KiB ws_load -j, JSON and UTF-8", NULL, &kib,
+                     (size_t) -1);
         free(kib.buf);
         free(kib.offs);
     }

@@ -1,15 +1,16 @@
 #!/bin/sh
-# Installs what building, testing and the demo need on Debian 12, and only
-# what is missing.  Test::Nginx comes from Debian's unstable suite as a single
-# architecture-independent package; its dependencies come from bookworm, and
-# nothing from unstable replaces a bookworm package.
+# Installs what building, testing, the demo and make bench need on Debian
+# 12, and only what is missing.  Test::Nginx comes from Debian's unstable
+# suite as a single architecture-independent package; its dependencies come
+# from bookworm, and nothing from unstable replaces a bookworm package.
 set -eu
 
 PKGS="nginx nginx-dev libyajl-dev libpcre2-dev libssl-dev zlib1g-dev \
       build-essential clang libclang-rt-14-dev valgrind \
       libprotocol-websocket-perl libio-socket-ssl-perl libjson-pp-perl \
       python3-websockets python3-jwt python3-jsonschema \
-      python3-prometheus-client python3-cryptography node-ws openssl"
+      python3-prometheus-client python3-cryptography node-ws openssl \
+      libsimdjson-dev"
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
