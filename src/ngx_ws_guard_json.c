@@ -981,7 +981,7 @@ ngx_ws_guard_json_span_avx2(const unsigned char *p, size_t len)
 {
     size_t                    i;
     unsigned                  at;
-    uint64_t                  q, b, c, k, starts, even_sum, odd_sum,
+    uint64_t                  q, b, k, starts, even_sum, odd_sum,
                               even_runs, after, e, other, stop, pause, all,
                               m;
     __m256i                   lo, hi, quote, backslash, ctrl, lead, lo_tab,
@@ -1016,20 +1016,23 @@ ngx_ws_guard_json_span_avx2(const unsigned char *p, size_t len)
         lo = _mm256_loadu_si256((const __m256i *) (p + i));
         hi = _mm256_loadu_si256((const __m256i *) (p + i + 32));
 
-        q = ngx_ws_guard_json_mask64(_mm256_cmpeq_epi8(lo, quote),
-                                     _mm256_cmpeq_epi8(hi, quote));
+        /* the quotes and control characters: the span ends at either */
+        q = ngx_ws_guard_json_mask64(
+                _mm256_or_si256(
+                    _mm256_cmpeq_epi8(lo, quote),
+                    _mm256_cmpeq_epi8(_mm256_max_epu8(lo, ctrl), ctrl)),
+                _mm256_or_si256(
+                    _mm256_cmpeq_epi8(hi, quote),
+                    _mm256_cmpeq_epi8(_mm256_max_epu8(hi, ctrl), ctrl)));
         b = ngx_ws_guard_json_mask64(_mm256_cmpeq_epi8(lo, backslash),
                                      _mm256_cmpeq_epi8(hi, backslash));
-        c = ngx_ws_guard_json_mask64(
-                _mm256_cmpeq_epi8(_mm256_max_epu8(lo, ctrl), ctrl),
-                _mm256_cmpeq_epi8(_mm256_max_epu8(hi, ctrl), ctrl));
 
         /* a continuation byte is below -64 as a signed byte */
         k = ngx_ws_guard_json_mask64(_mm256_cmpgt_epi8(lead, lo),
                                      _mm256_cmpgt_epi8(lead, hi));
 
         e = 0;
-        stop = q | c;
+        stop = q;
         pause = 0;
 
         if (b) {
