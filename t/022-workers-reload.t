@@ -100,7 +100,11 @@ sub status_json {
     return eval { JSON::PP::decode_json($body) } || {};
 }
 
-# HUP the master; returns once a worker of the new generation answers
+# HUP the master; returns once a worker of the new generation answers and
+# no worker of the old one accepts any more: each has exited or taken the
+# master's QUIT, which it shows in its title right before it closes its
+# listening sockets (a busy old worker was seen to accept one more
+# connection after a new worker had answered)
 
 sub reload {
     my %old = map { $_ => 1 } worker_pids();
@@ -111,6 +115,16 @@ sub reload {
         my $pid = worker_of({ head => $head });
         return $pid && !$old{$pid};
     }, 10) or die "no new worker after reload";
+    wait_for(sub {
+        for my $pid (keys %old) {
+            open my $fh, '<', "/proc/$pid/cmdline" or next;
+            my $title = <$fh> // '';
+            close $fh;
+            return 0 unless $title eq '' || $title =~ /shutting down/;
+        }
+        return 1;
+    }, 10) or die "old workers still accepting after reload";
+    select(undef, undef, undef, 0.05);
     return \%old;
 }
 }
