@@ -21,6 +21,8 @@ import websockets
 import websockets.exceptions
 import websockets.server
 
+from ready_file import write_ready
+
 VERBOSE = os.environ.get("ECHO_VERBOSE") == "1"
 
 
@@ -70,11 +72,7 @@ async def main():
                                 max_size=None, max_queue=None,
                                 ping_interval=None, ssl=ssl_ctx) as server:
         if ready:
-            # the port listened on (PORT 0: the kernel's choice), written
-            # whole before the file appears
-            with open(ready + ".tmp", "w") as f:
-                f.write("%d\n" % server.sockets[0].getsockname()[1])
-            os.rename(ready + ".tmp", ready)
+            write_ready(ready, server.sockets[0].getsockname()[1])
         await asyncio.Future()
 
 

@@ -31,12 +31,13 @@ read.
 import base64
 import binascii
 import hashlib
-import os
 import socket
 import sys
 import threading
 import time
 import urllib.parse
+
+from ready_file import write_ready
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 LOCK = threading.Lock()
@@ -131,14 +132,6 @@ def serve(conn, logfile):
         pass
     log(logfile, "closed " + path)
     conn.close()
-
-
-def write_ready(path, port):
-    """The port listened on (PORT 0: one the kernel chose), written whole
-    before the file appears."""
-    with open(path + ".tmp", "w") as f:
-        f.write("%d\n" % port)
-    os.rename(path + ".tmp", path)
 
 
 def main():
