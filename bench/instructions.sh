@@ -99,9 +99,7 @@ for name in "$@"; do
     pids=()
 
     msgs=$(sed -n 's/.* msgs=\([0-9]*\).*/\1/p' <<< "$line")
-    ir=$(callgrind_annotate --inclusive=yes "$d/callgrind.out" 2>/dev/null \
-         | sed -n 's/^ *\([0-9,]*\) .*ngx_process_events_and_timers.*/\1/p' \
-         | head -1 | tr -d ,)
+    ir=$(callgrind_inclusive "$d/callgrind.out" ngx_process_events_and_timers)
 
     if [ -z "$msgs" ] || [ "$msgs" -eq 0 ] || [ -z "$ir" ]; then
         echo "instructions: $name: no figure (see $d/callgrind.log)" >&2

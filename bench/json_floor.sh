@@ -61,8 +61,7 @@ SIMDJSON_FORCE_IMPLEMENTATION=haswell \
     "$bin/bench_simdjson" "$bin/kib.bin" "$count" > /dev/null 2> "$tmp/err" \
     || { cat "$tmp/err" >&2; exit 1; }
 
-ir=$(callgrind_annotate --inclusive=yes "$tmp/out" 2>/dev/null \
-     | sed -n 's/^ *\([0-9,]*\) .*bench_one(.*/\1/p' | head -1 | tr -d ,)
+ir=$(callgrind_inclusive "$tmp/out" "bench_one(")
 
 if [ -z "$ir" ]; then
     echo "json_floor: no figure for simdjson" >&2

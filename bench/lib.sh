@@ -1,6 +1,6 @@
 # Sourced by bench/run.sh, bench/bench_rate.sh and the callgrind scripts:
-# stopping what they started, waiting for a file a child writes, and the
-# check that valgrind is there.
+# stopping what they started, waiting for a file a child writes, the
+# check that valgrind is there, and reading a function's instructions.
 #
 # pids: nginx masters (stopped with QUIT, gracefully); echo_pid: the echo
 # backend (TERM: background jobs of a script ignore QUIT and INT).  Both
@@ -51,4 +51,13 @@ need_callgrind() {
         echo "$1: valgrind is not installed (make deps)" >&2
         exit 1
     fi
+}
+
+
+# the inclusive instructions (no commas) of the first function whose line
+# in callgrind_annotate's listing of the output file $1 matches the sed
+# pattern $2; empty if none does
+callgrind_inclusive() {
+    callgrind_annotate --inclusive=yes "$1" 2>/dev/null \
+        | sed -n "s/^ *\([0-9,]*\) .*$2.*/\1/p" | head -1 | tr -d ,
 }

@@ -45,9 +45,7 @@ for row in "$@"; do
         exit 1
     fi
 
-    ir=$(callgrind_annotate --inclusive=yes "$tmp/out" 2>/dev/null \
-         | sed -n 's/^ *\([0-9,]*\) .*ngx_ws_guard_schema_feed .*/\1/p' \
-         | head -1 | tr -d ,)
+    ir=$(callgrind_inclusive "$tmp/out" "ngx_ws_guard_schema_feed ")
     msgs=$(callgrind_annotate --tree=calling "$tmp/out" 2>/dev/null \
            | sed -n 's/.*> .*ngx_ws_guard_schema_reset (\([0-9,]*\)x).*/\1/p' \
            | head -1 | tr -d ,)
