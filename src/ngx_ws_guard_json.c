@@ -185,6 +185,13 @@ ngx_ws_guard_json_init(ngx_ws_guard_json_t *j,
     j->max_depth = max_depth;
     j->utf8 = utf8 ? 1 : 0;
 
+#if (NGX_WS_GUARD_JSON_AVX2)
+    /* the scan's block code, chosen once here, not asked for per string */
+    if (ngx_ws_guard_utf8_simd < 0) {
+        (void) ngx_ws_guard_utf8_simd_level(-1);
+    }
+#endif
+
     j->stack = j->allocator.alloc(j->allocator.data, max_depth / 8 + 1);
     if (j->stack == NULL) {
         return NGX_WS_GUARD_ERROR;
@@ -768,10 +775,6 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
      * value): one 16-byte block takes it at less cost than the setting up
      * of the 64-byte scan
      */
-
-    if (escapes && len >= 64 && ngx_ws_guard_utf8_simd < 0) {
-        (void) ngx_ws_guard_utf8_simd_level(-1);
-    }
 
     if (escapes && len >= 64 && ngx_ws_guard_utf8_simd == 2) {
         in = _mm_loadu_si128((const __m128i *) p);
