@@ -50,7 +50,7 @@ static ngx_ws_guard_schema_t *bench_compile(const char *json);
 static ngx_ws_guard_schema_state_t *bench_state(ngx_ws_guard_schema_t *s);
 static void bench_chats(bench_msgs_t *m);
 static void bench_doc(bench_msgs_t *m);
-static void bench_kib(bench_msgs_t *m);
+static void bench_kib(bench_msgs_t *m, size_t size);
 static char *bench_file(const char *path);
 static double bench_run(ngx_ws_guard_schema_state_t *st, bench_msgs_t *m,
     size_t piece, size_t *bytes);
@@ -222,13 +222,13 @@ bench_doc(bench_msgs_t *m)
 
 
 /*
- * 64 chat messages of exactly 1 KiB as ws_load -j sends them in make bench
- * (bench/schemas/chat-client.json): words of ASCII, some with escaped
- * quotes, about one in six a multibyte one.
+ * 64 chat messages of exactly size bytes (1 KiB, 64 B) as ws_load -j sends
+ * them in make bench (bench/schemas/chat-client.json): words of ASCII, some
+ * with escaped quotes, about one in six a multibyte one.
  */
 
 static void
-bench_kib(bench_msgs_t *m)
+bench_kib(bench_msgs_t *m, size_t size)
 {
     size_t     i, off, end, len;
     uint64_t   r;
@@ -241,7 +241,7 @@ bench_kib(bench_msgs_t *m)
         "\xf0\x9f\x9a\x80"
     };
 
-    m->buf = malloc(64 * 1024);
+    m->buf = malloc(64 * size);
     m->offs = malloc(65 * sizeof(size_t));
 
     if (m->buf == NULL || m->offs == NULL) {
@@ -251,9 +251,9 @@ bench_kib(bench_msgs_t *m)
     r = 88172645463325252ULL;
 
     for (i = 0; i < 64; i++) {
-        off = i * 1024;
+        off = i * size;
         m->offs[i] = off;
-        end = off + 1024 - 2;
+        end = off + size - 2;
 
         off += sprintf((char *) m->buf + off,
                        "{\"type\":\"chat\",\"seq\":%zu,\"room\":\"r%zu\","
@@ -283,7 +283,7 @@ bench_kib(bench_msgs_t *m)
         memcpy(m->buf + end, "\"}", 2);
     }
 
-    m->offs[64] = 64 * 1024;
+    m->offs[64] = 64 * size;
     m->n = 64;
 }
 
@@ -420,7 +420,7 @@ main(int argc, char **argv)
     ngx_ws_guard_schema_state_t  *st;
 
     if (argc == 3 && strcmp(argv[1], "--write-kib") == 0) {
-        bench_kib(&kib);
+        bench_kib(&kib, 1024);
 
         f = fopen(argv[2], "wb");
         if (f == NULL
@@ -460,7 +460,19 @@ main(int argc, char **argv)
     chat_server = bench_file("bench/schemas/chat-server.json");
 
     if (chat_client && chat_server) {
-        bench_kib(&kib);
+        /* the same at 64 B: mostly what each message costs, whatever size */
+        bench_kib(&kib, 64);
+        bench_utf8_checked = 1;
+        bench_report("64 B ws_load -j, chat-client.json", chat_client,
+                     &kib, (size_t) -1);
+        bench_report("64 B ws_load -j, chat-server.json", chat_server,
+                     &kib, (size_t) -1);
+        bench_report("64 B ws_load -j, no schema", NULL, &kib, (size_t) -1);
+        bench_utf8_checked = 0;
+        free(kib.buf);
+        free(kib.offs);
+
+        bench_kib(&kib, 1024);
         bench_utf8_checked = 1;
         bench_report("1 KiB ws_load -j, chat-client.json", chat_client,
                      &kib, (size_t) -1);
