@@ -278,7 +278,9 @@ static void ngx_ws_guard_schema_fail(ngx_ws_guard_schema_state_t *st,
 static void ngx_ws_guard_schema_pass(ngx_ws_guard_schema_state_t *st,
     uint32_t fi);
 static int ngx_ws_guard_schema_match(ngx_ws_guard_schema_state_t *st,
-    pcre2_code *re, const unsigned char *p, size_t len);
+    const ngx_ws_guard_schema_re_t *re, const unsigned char *p, size_t len);
+static int ngx_ws_guard_schema_simple_match(const ngx_ws_guard_schema_re_t *re,
+    const unsigned char *p, size_t len);
 static const ngx_ws_guard_schema_name_t *ngx_ws_guard_schema_lookup(
     const ngx_ws_guard_schema_node_t *node, const unsigned char *key,
     size_t len, uint64_t head);
@@ -2586,10 +2588,18 @@ ngx_ws_guard_schema_pass(ngx_ws_guard_schema_state_t *st, uint32_t fi)
 /* 1: match, 0: no match, -1: the match limit or memory ran out */
 
 static int
-ngx_ws_guard_schema_match(ngx_ws_guard_schema_state_t *st, pcre2_code *re,
-    const unsigned char *p, size_t len)
+ngx_ws_guard_schema_match(ngx_ws_guard_schema_state_t *st,
+    const ngx_ws_guard_schema_re_t *re, const unsigned char *p, size_t len)
 {
     int  rc;
+
+    if (re->items) {
+        rc = ngx_ws_guard_schema_simple_match(re, p, len);
+
+        if (rc >= 0) {
+            return rc;
+        }
+    }
 
     /*
      * The JIT's own entry skips pcre2_match()'s checks of the subject, UTF
@@ -2603,12 +2613,12 @@ ngx_ws_guard_schema_match(ngx_ws_guard_schema_state_t *st, pcre2_code *re,
     rc = PCRE2_ERROR_JIT_BADOPTION;
 
     if (memchr(p, 0xed, len) == NULL) {
-        rc = pcre2_jit_match(re, (PCRE2_SPTR) p, len, 0, 0, st->pcre_md,
-                             st->pcre_mctx);
+        rc = pcre2_jit_match(re->re, (PCRE2_SPTR) p, len, 0, 0,
+                             st->pcre_md, st->pcre_mctx);
     }
 
     if (rc == PCRE2_ERROR_JIT_BADOPTION) {
-        rc = pcre2_match(re, (PCRE2_SPTR) p, len, 0, 0, st->pcre_md,
+        rc = pcre2_match(re->re, (PCRE2_SPTR) p, len, 0, 0, st->pcre_md,
                          st->pcre_mctx);
     }
 
@@ -2632,6 +2642,57 @@ ngx_ws_guard_schema_match(ngx_ws_guard_schema_state_t *st, pcre2_code *re,
     ngx_ws_guard_schema_limit(st, "pattern match limit");
 
     return -1;
+}
+
+
+/*
+ * A pattern of items (ngx_ws_guard_schema_simple()): 1 match, 0 no match,
+ * -1 when the string has a byte beyond ASCII (PCRE2's to decide, UTF-8
+ * errors included)
+ */
+
+static int
+ngx_ws_guard_schema_simple_match(const ngx_ws_guard_schema_re_t *re,
+    const unsigned char *p, size_t len)
+{
+    size_t                             i, k;
+    uint32_t                           n;
+    const ngx_ws_guard_schema_item_t  *it, *last;
+
+    i = 0;
+    it = re->items;
+    last = it + re->nitems;
+
+    for ( /* void */ ; it < last; it++) {
+
+        for (n = 0;
+             n < it->max && i < len && p[i] < 0x80
+             && ((it->set[p[i] >> 6] >> (p[i] & 63)) & 1);
+             n++)
+        {
+            i++;
+        }
+
+        if (n < it->min) {
+            goto failed;
+        }
+    }
+
+    if (i == len) {
+        return 1;
+    }
+
+failed:
+
+    /* the bytes before i were taken: ASCII */
+
+    for (k = i; k < len; k++) {
+        if (p[k] >= 0x80) {
+            return -1;
+        }
+    }
+
+    return 0;
 }
 
 

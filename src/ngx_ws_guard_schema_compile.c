@@ -152,8 +152,16 @@ static int ngx_ws_guard_schema_gather(ngx_ws_guard_schema_ctx_t *c,
 static int ngx_ws_guard_schema_gather_cmp(const void *a, const void *b);
 static uint32_t ngx_ws_guard_schema_bit(ngx_ws_guard_schema_node_t *node,
     const unsigned char *name, size_t len);
-static pcre2_code *ngx_ws_guard_schema_regex(ngx_ws_guard_schema_ctx_t *c,
+static ngx_ws_guard_schema_re_t *ngx_ws_guard_schema_regex(
+    ngx_ws_guard_schema_ctx_t *c,
     const char *kw, const unsigned char *p, size_t len);
+static size_t ngx_ws_guard_schema_simple(const unsigned char *p, size_t len,
+    ngx_ws_guard_schema_item_t *items);
+static size_t ngx_ws_guard_schema_simple_class(const unsigned char *p,
+    size_t len, uint64_t *set);
+static int ngx_ws_guard_schema_simple_escape(unsigned c, uint64_t *set);
+static void ngx_ws_guard_schema_set_add(uint64_t *set, unsigned from,
+    unsigned to);
 static unsigned char *ngx_ws_guard_schema_ecma(const unsigned char *p,
     size_t len, size_t *out_len);
 static int ngx_ws_guard_schema_strings(ngx_ws_guard_schema_ctx_t *c,
@@ -1139,7 +1147,7 @@ ngx_ws_guard_schema_bit(ngx_ws_guard_schema_node_t *node,
  * whitespace is Unicode's; inside a class \S stays PCRE2's).
  */
 
-static pcre2_code *
+static ngx_ws_guard_schema_re_t *
 ngx_ws_guard_schema_regex(ngx_ws_guard_schema_ctx_t *c, const char *kw,
     const unsigned char *p, size_t len)
 {
@@ -1150,7 +1158,9 @@ ngx_ws_guard_schema_regex(ngx_ws_guard_schema_ctx_t *c, const char *kw,
     PCRE2_UCHAR                  msg[128];
     unsigned char               *ecma;
     pcre2_compile_context       *cc;
+    ngx_ws_guard_schema_re_t    *r;
     ngx_ws_guard_schema_code_t  *code;
+    ngx_ws_guard_schema_item_t   items[NGX_WS_GUARD_SCHEMA_SIMPLE_MAX];
 
     ecma = ngx_ws_guard_schema_ecma(p, len, &n);
     cc = pcre2_compile_context_create(NULL);
@@ -1195,7 +1205,365 @@ ngx_ws_guard_schema_regex(ngx_ws_guard_schema_ctx_t *c, const char *kw,
 
     (void) pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 
-    return re;
+    r = ngx_ws_guard_schema_palloc(&c->schema->pool,
+                                   sizeof(ngx_ws_guard_schema_re_t));
+    if (r == NULL) {
+        return NULL;
+    }
+
+    r->re = re;
+    r->items = NULL;
+    r->nitems = ngx_ws_guard_schema_simple(p, len, items);
+
+    if (r->nitems) {
+        r->items = ngx_ws_guard_schema_palloc(&c->schema->pool,
+                               r->nitems * sizeof(ngx_ws_guard_schema_item_t));
+        if (r->items == NULL) {
+            return NULL;
+        }
+
+        memcpy(r->items, items,
+               r->nitems * sizeof(ngx_ws_guard_schema_item_t));
+    }
+
+    return r;
+}
+
+
+/*
+ * A pattern taken as items (ngx_ws_guard_schema_re_t): "^", then up to
+ * NGX_WS_GUARD_SCHEMA_SIMPLE_MAX atoms, each an ASCII character (escaped
+ * if it is a syntax character), \d, \w or a class of those and ranges,
+ * each with a quantifier or none, then "$".  The rest (alternatives,
+ * groups, ".", negated classes, \s, \p, \u, characters beyond ASCII,
+ * lazy quantifiers, no anchors) is left to PCRE2.
+ *
+ * Matched greedily, an item never gives back: so an item of varying count
+ * must take no byte that the items after it could start with (up to the
+ * first one that must take a byte), or the pattern is PCRE2's too.  Its
+ * string, in ECMA-262 unicode mode, matches code points; the items take
+ * ASCII bytes only, and a string with others goes to PCRE2.
+ *
+ * Returns the number of items, 0 if the pattern is not of this kind.
+ */
+
+static size_t
+ngx_ws_guard_schema_simple(const unsigned char *p, size_t len,
+    ngx_ws_guard_schema_item_t *items)
+{
+    size_t                       i, k, n, end, used;
+    uint32_t                     min, max;
+    uint64_t                     first[2];
+    ngx_ws_guard_schema_item_t  *it;
+
+    if (len < 2 || p[0] != '^' || p[len - 1] != '$') {
+        return 0;
+    }
+
+    /* "\$" at the end is a dollar sign, not the anchor */
+
+    for (k = len - 1; k > 1 && p[k - 1] == '\\'; k--) {
+        /* void */
+    }
+
+    if ((len - 1 - k) % 2) {
+        return 0;
+    }
+
+    end = len - 1;
+    n = 0;
+    i = 1;
+
+    while (i < end) {
+
+        if (n == NGX_WS_GUARD_SCHEMA_SIMPLE_MAX) {
+            return 0;
+        }
+
+        it = &items[n++];
+        it->set[0] = 0;
+        it->set[1] = 0;
+
+        switch (p[i]) {
+
+        case '[':
+            used = ngx_ws_guard_schema_simple_class(p + i, end - i, it->set);
+            if (used == 0) {
+                return 0;
+            }
+
+            i += used;
+            break;
+
+        case '\\':
+            if (i + 1 >= end
+                || !ngx_ws_guard_schema_simple_escape(p[i + 1], it->set))
+            {
+                return 0;
+            }
+
+            i += 2;
+            break;
+
+        case '^': case '$': case '.': case '|': case '(': case ')':
+        case ']': case '{': case '}': case '*': case '+': case '?':
+            return 0;
+
+        default:
+            if (p[i] < 0x20 || p[i] > 0x7e) {
+                return 0;
+            }
+
+            ngx_ws_guard_schema_set_add(it->set, p[i], p[i]);
+            i++;
+        }
+
+        /* the quantifier */
+
+        min = 1;
+        max = 1;
+
+        if (i < end) {
+            switch (p[i]) {
+
+            case '?':
+                min = 0;
+                i++;
+                break;
+
+            case '*':
+                min = 0;
+                max = NGX_WS_GUARD_SCHEMA_SIMPLE_INF;
+                i++;
+                break;
+
+            case '+':
+                max = NGX_WS_GUARD_SCHEMA_SIMPLE_INF;
+                i++;
+                break;
+
+            case '{':
+                i++;
+                min = 0;
+
+                for (k = i; i < end && p[i] >= '0' && p[i] <= '9'; i++) {
+                    if (min > 65535) {
+                        return 0;
+                    }
+
+                    min = min * 10 + (p[i] - '0');
+                }
+
+                if (i == k || i == end || min > 65535) {
+                    return 0;
+                }
+
+                max = min;
+
+                if (p[i] == ',') {
+                    i++;
+                    max = NGX_WS_GUARD_SCHEMA_SIMPLE_INF;
+
+                    if (i < end && p[i] >= '0' && p[i] <= '9') {
+                        max = 0;
+
+                        for ( /* void */ ;
+                             i < end && p[i] >= '0' && p[i] <= '9';
+                             i++)
+                        {
+                            if (max > 65535) {
+                                return 0;
+                            }
+
+                            max = max * 10 + (p[i] - '0');
+                        }
+
+                        if (max > 65535 || max < min) {
+                            return 0;
+                        }
+                    }
+                }
+
+                if (i == end || p[i] != '}') {
+                    return 0;
+                }
+
+                i++;
+                break;
+
+            default:
+                break;
+            }
+
+            /* lazy or possessive, or a quantifier quantified */
+
+            if (i < end
+                && (p[i] == '?' || p[i] == '+' || p[i] == '*'
+                    || p[i] == '{'))
+            {
+                return 0;
+            }
+        }
+
+        it->min = min;
+        it->max = max;
+    }
+
+    if (n == 0) {
+        return 0;
+    }
+
+    /* greedy without going back: see above */
+
+    for (i = 0; i < n; i++) {
+        if (items[i].min == items[i].max) {
+            continue;
+        }
+
+        first[0] = 0;
+        first[1] = 0;
+
+        for (k = i + 1; k < n; k++) {
+            first[0] |= items[k].set[0];
+            first[1] |= items[k].set[1];
+
+            if (items[k].min > 0) {
+                break;
+            }
+        }
+
+        if ((items[i].set[0] & first[0]) || (items[i].set[1] & first[1])) {
+            return 0;
+        }
+    }
+
+    return n;
+}
+
+
+/* a class "[...]" at p: its bytes used, 0 if it is not a simple one */
+
+static size_t
+ngx_ws_guard_schema_simple_class(const unsigned char *p, size_t len,
+    uint64_t *set)
+{
+    size_t    i;
+    unsigned  c, to;
+
+    i = 1;
+
+    if (i < len && p[i] == '^') {
+        return 0;
+    }
+
+    while (i < len && p[i] != ']') {
+
+        c = p[i];
+
+        if (c == '\\') {
+            if (i + 1 >= len) {
+                return 0;
+            }
+
+            c = p[i + 1];
+            i += 2;
+
+            if (c == 'd' || c == 'w') {
+                (void) ngx_ws_guard_schema_simple_escape(c, set);
+                continue;
+            }
+
+            if (!ngx_ws_guard_schema_simple_escape(c, NULL)) {
+                return 0;
+            }
+
+        } else {
+            if (c < 0x20 || c > 0x7e || c == '[') {
+                return 0;
+            }
+
+            i++;
+        }
+
+        /* a range: "-" between two characters */
+
+        to = c;
+
+        if (i + 1 < len && p[i] == '-' && p[i + 1] != ']') {
+            to = p[i + 1];
+
+            if (to == '\\' || to == '[' || to < 0x20 || to > 0x7e
+                || to < c)
+            {
+                return 0;
+            }
+
+            i += 2;
+        }
+
+        ngx_ws_guard_schema_set_add(set, c, to);
+    }
+
+    if (i >= len || i == 1) {
+        /* no end, or empty: it matches nothing */
+        return 0;
+    }
+
+    return i + 1;
+}
+
+
+/*
+ * The escape "\c" outside a class, or inside one with set NULL (\d and \w
+ * taken before): \d, \w, or a syntax character as itself.  0 for the
+ * others (PCRE2's).
+ */
+
+static int
+ngx_ws_guard_schema_simple_escape(unsigned c, uint64_t *set)
+{
+    switch (c) {
+
+    case 'd':
+        if (set) {
+            ngx_ws_guard_schema_set_add(set, '0', '9');
+        }
+
+        return set != NULL;
+
+    case 'w':
+        if (set) {
+            ngx_ws_guard_schema_set_add(set, '0', '9');
+            ngx_ws_guard_schema_set_add(set, 'A', 'Z');
+            ngx_ws_guard_schema_set_add(set, 'a', 'z');
+            ngx_ws_guard_schema_set_add(set, '_', '_');
+        }
+
+        return set != NULL;
+
+    case '^': case '$': case '\\': case '.': case '*': case '+': case '?':
+    case '(': case ')': case '[': case ']': case '{': case '}': case '|':
+    case '/': case '-':
+        if (set) {
+            ngx_ws_guard_schema_set_add(set, c, c);
+        }
+
+        return 1;
+
+    default:
+        return 0;
+    }
+}
+
+
+static void
+ngx_ws_guard_schema_set_add(uint64_t *set, unsigned from, unsigned to)
+{
+    unsigned  c;
+
+    for (c = from; c <= to; c++) {
+        set[c >> 6] |= (uint64_t) 1 << (c & 63);
+    }
 }
 
 

@@ -196,8 +196,33 @@ typedef struct {
 } ngx_ws_guard_schema_dep_t;
 
 
+/*
+ * A pattern.  One that is a sequence of ASCII classes, each repeated,
+ * anchored at both ends and matched greedily without going back (such as
+ * ^[a-z][a-z0-9_-]{0,31}$, see ngx_ws_guard_schema_simple()) is also kept
+ * as its items and matched by them; PCRE2 decides the rest, and the strings
+ * with bytes beyond ASCII.
+ */
+
+#define NGX_WS_GUARD_SCHEMA_SIMPLE_MAX   16
+#define NGX_WS_GUARD_SCHEMA_SIMPLE_INF   0xffffffff
+
+typedef struct {
+    uint64_t                      set[2];   /* the ASCII bytes it takes */
+    uint32_t                      min;
+    uint32_t                      max;
+} ngx_ws_guard_schema_item_t;
+
+
 typedef struct {
     pcre2_code                   *re;
+    ngx_ws_guard_schema_item_t   *items;    /* NULL: PCRE2 only */
+    size_t                        nitems;
+} ngx_ws_guard_schema_re_t;
+
+
+typedef struct {
+    ngx_ws_guard_schema_re_t     *re;
     ngx_ws_guard_schema_node_t   *schema;
 } ngx_ws_guard_schema_pattern_t;
 
@@ -218,7 +243,7 @@ struct ngx_ws_guard_schema_node_s {
 
     size_t                        min_length;
     size_t                        max_length;
-    pcre2_code                   *pattern;
+    ngx_ws_guard_schema_re_t     *pattern;
 
     size_t                        min_items;
     size_t                        max_items;

@@ -8,7 +8,7 @@
  */
 
 
-#include "ngx_ws_guard_schema.h"
+#include "ngx_ws_guard_schema_int.h"
 #include "unit.h"
 
 
@@ -51,6 +51,9 @@ static void test_lengths(void);
 static void test_escapes(void);
 static void test_names(void);
 static void test_root_kept(void);
+static void test_simple_patterns(void);
+static size_t test_quote(char *dst, const char *src, size_t len);
+static uint64_t test_next(uint64_t *r);
 
 
 static void *
@@ -1406,6 +1409,7 @@ main(void)
     test_escapes();
     test_names();
     test_root_kept();
+    test_simple_patterns();
 
     return unit_done("schema");
 }
@@ -1594,4 +1598,250 @@ test_root_kept(void)
     }
 
     CHECK_EQ_INT(wrong, 0);
+}
+
+
+/*
+ * Patterns matched by their items (ngx_ws_guard_schema_simple()) against
+ * PCRE2 itself, compiled with the options the schema compiler gives it: a
+ * pattern of the list is taken as items or not, as marked, and every
+ * string (random ones, and ones made from the items, some too long or too
+ * short) gets PCRE2's verdict, as a value ("pattern") and as a member name
+ * ("patternProperties").
+ */
+
+static void
+test_simple_patterns(void)
+{
+    int                          errcode, want, got, bad;
+    char                         schema[256], msg[256], str[64];
+    size_t                       i, k, n, len, count, erroff;
+    uint32_t                     c;
+    uint64_t                     r;
+    pcre2_code                  *re;
+    pcre2_match_data            *md;
+    test_verdict_t               v;
+    pcre2_compile_context       *cc;
+    ngx_ws_guard_schema_t       *s, *sp;
+    ngx_ws_guard_schema_state_t *st, *stp;
+    ngx_ws_guard_schema_item_t  *it;
+
+    static const struct {
+        const char  *re;
+        int          simple;
+    } pats[] = {
+        { "^[a-z][a-z0-9_-]{0,31}$", 1 },
+        { "^[A-Z]{3}-[0-9]+$", 1 },
+        { "^\\d{4}-\\d{2}-\\d{2}$", 1 },
+        { "^\\w+$", 1 },
+        { "^abc$", 1 },
+        { "^a?b*c+$", 1 },
+        { "^[a-]x{2,}$", 1 },
+        { "^\\$[0-9]+\\.[0-9]{2}$", 1 },
+        { "^[-+]?[0-9]+$", 1 },
+        { "^x\\\\$", 1 },
+        { "^[/.]{1,3}z$", 1 },
+        { "^a{0}b{1,2}$", 1 },
+        { "^[\\d.]+/[\\w]{2}$", 1 },
+        { "^a{2}a?b$", 1 },
+
+        /* an item would have to give back */
+        { "^[a-z]*[a-z]$", 0 },
+        { "^a*a$", 0 },
+        { "^\\d*1$", 0 },
+        { "^[a-z]+b?\\w$", 0 },
+
+        /* not of the kind */
+        { "abc", 0 },
+        { "^abc", 0 },
+        { "abc$", 0 },
+        { "^a\\$", 0 },
+        { "^(ab)+$", 0 },
+        { "^a|b$", 0 },
+        { "^.+$", 0 },
+        { "^[^a]+$", 0 },
+        { "^a+?$", 0 },
+        { "^\xc3\xa9+$", 0 },
+        { "^$", 0 },
+        { "^[a-z]{,3}$", 0 },
+        { "^[]a]$", 0 },
+    };
+
+    static const char  *alphabet[] = {
+        "a", "b", "c", "x", "z", "A", "Z", "0", "1", "9", "_", "-", "+",
+        ".", "/", "$", "\\", "\"", " ", "\xc3\xa9", "\xe2\x82\xac"
+    };
+
+    cc = pcre2_compile_context_create(NULL);
+    md = pcre2_match_data_create(4, NULL);
+    CHECK(cc != NULL && md != NULL);
+
+    if (cc == NULL || md == NULL) {
+        return;
+    }
+
+    pcre2_set_compile_extra_options(cc, PCRE2_EXTRA_ALT_BSUX);
+
+    r = 0x9e3779b97f4a7c15ULL;
+
+    for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+
+        n = test_quote(str, pats[i].re, strlen(pats[i].re));
+        snprintf(schema, sizeof(schema), "{\"pattern\":\"%.*s\"}",
+                 (int) n, str);
+        s = test_compile(schema);
+        snprintf(schema, sizeof(schema),
+                 "{\"patternProperties\":{\"%.*s\":false}}", (int) n, str);
+        sp = test_compile(schema);
+
+        re = pcre2_compile((PCRE2_SPTR) pats[i].re, PCRE2_ZERO_TERMINATED,
+                           PCRE2_UTF|PCRE2_ALT_BSUX|PCRE2_DOLLAR_ENDONLY
+                           |PCRE2_ALLOW_EMPTY_CLASS, &errcode, &erroff, cc);
+
+        CHECK(s != NULL && sp != NULL && re != NULL);
+
+        if (s == NULL || sp == NULL || re == NULL) {
+            continue;
+        }
+
+        if ((s->root->pattern->items != NULL) != pats[i].simple) {
+            fprintf(stderr, "pattern %s: taken as items: %d\n", pats[i].re,
+                    s->root->pattern->items != NULL);
+            CHECK(0);
+        }
+
+        st = test_state(s, NULL, 32, 1024, 64);
+        stp = test_state(sp, NULL, 32, 1024, 64);
+        CHECK(st != NULL && stp != NULL);
+
+        if (st == NULL || stp == NULL) {
+            continue;
+        }
+
+        bad = 0;
+        count = 0;
+
+        for (k = 0; k < 4000; k++) {
+            len = 0;
+
+            test_next(&r);
+
+            if (k % 2 && s->root->pattern->items) {
+                /* made from the items: a count each, near its bounds */
+
+                it = s->root->pattern->items;
+
+                for (n = 0; n < s->root->pattern->nitems; n++, it++) {
+                    count = it->min + (r >> (n * 3)) % 4;
+
+                    if ((r >> 50) % 8 == n) {
+                        count = count ? count - 1 : 0;
+                    }
+
+                    if (it->max != NGX_WS_GUARD_SCHEMA_SIMPLE_INF
+                        && count > it->max && (r >> 60) % 4)
+                    {
+                        count = it->max;
+                    }
+
+                    for ( /* void */ ; count && len < 40; count--) {
+                        do {
+                            c = (uint32_t) (test_next(&r) % 128);
+                        } while (!((it->set[c >> 6] >> (c & 63)) & 1));
+
+                        str[len++] = (char) c;
+                    }
+                }
+
+            } else {
+                count = r % 13;
+
+                while (count-- && len < 40) {
+                    test_next(&r);
+                    n = strlen(alphabet[r % 21]);
+                    memcpy(str + len, alphabet[r % 21], n);
+                    len += n;
+                }
+            }
+
+            want = pcre2_match(re, (PCRE2_SPTR) str, len, 0, 0, md, NULL)
+                   >= 0;
+
+            n = test_quote(msg + 1, str, len);
+            msg[0] = '"';
+            msg[n + 1] = '"';
+            msg[n + 2] = '\0';
+
+            test_run(st, msg, n + 2, 0, &v);
+            got = (v.rc == NGX_WS_GUARD_OK);
+
+            if (got != want || (!got && v.code != 1008)) {
+                if (bad++ < 5) {
+                    fprintf(stderr, "pattern %s, value %s: %d (%d), "
+                            "PCRE2: %d\n", pats[i].re, msg, got, v.code,
+                            want);
+                }
+            }
+
+            memmove(msg + 1, msg, n + 2);
+            msg[0] = '{';
+            memcpy(msg + n + 3, ":1}", 4);
+
+            test_run(stp, msg, n + 6, 0, &v);
+            got = (v.rc != NGX_WS_GUARD_OK);
+
+            if (got != want || (got && v.code != 1008)) {
+                if (bad++ < 5) {
+                    fprintf(stderr, "pattern %s, name in %s: %d (%d), "
+                            "PCRE2: %d\n", pats[i].re, msg, got, v.code,
+                            want);
+                }
+            }
+        }
+
+        CHECK(bad == 0);
+
+        ngx_ws_guard_schema_state_free(st);
+        ngx_ws_guard_schema_state_free(stp);
+        ngx_ws_guard_schema_free(s);
+        ngx_ws_guard_schema_free(sp);
+        pcre2_code_free(re);
+    }
+
+    pcre2_match_data_free(md);
+    pcre2_compile_context_free(cc);
+}
+
+
+/* src as the body of a JSON string: quotes and backslashes escaped */
+
+static size_t
+test_quote(char *dst, const char *src, size_t len)
+{
+    size_t  i, n;
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (src[i] == '"' || src[i] == '\\') {
+            dst[n++] = '\\';
+        }
+
+        dst[n++] = src[i];
+    }
+
+    return n;
+}
+
+
+/* xorshift64 */
+
+static uint64_t
+test_next(uint64_t *r)
+{
+    *r ^= *r << 13;
+    *r ^= *r >> 7;
+    *r ^= *r << 17;
+
+    return *r;
 }
