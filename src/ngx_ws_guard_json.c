@@ -87,6 +87,11 @@ static uint32_t ngx_ws_guard_json_hex4(const unsigned char *p);
 static int ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j,
     const unsigned char *p, size_t len);
 static size_t ngx_ws_guard_json_utf8(uint32_t cp, unsigned char *b);
+#if defined __SSE2__
+static inline unsigned ngx_ws_guard_json_special16(__m128i in);
+static inline unsigned ngx_ws_guard_json_cont16(__m128i in);
+static inline unsigned ngx_ws_guard_json_bits16(unsigned x);
+#endif
 #if (NGX_WS_GUARD_JSON_AVX2)
 
 /*
@@ -298,8 +303,14 @@ static int
 ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
     size_t len)
 {
-    size_t    i, start;
-    unsigned  c, bit;
+    size_t                i, start;
+    unsigned              c, bit;
+#if defined __SSE2__
+    int                   ok;
+    unsigned              m, k;
+    __m128i               in;
+    const unsigned char  *s;
+#endif
 
     if (j->error) {
         return NGX_WS_GUARD_ERROR;
@@ -354,6 +365,53 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
             } else {
                 return ngx_ws_guard_json_unexpected(j, i);
             }
+
+#if defined __SSE2__
+
+            /*
+             * a short string (a member name, a word) whole in the 16 bytes
+             * after its quote, with no escape nor control character, its
+             * UTF-8 checked before: reported at once, as the string scan
+             * would
+             */
+
+            if (!j->utf8 && len - i > 16) {
+                in = _mm_loadu_si128((const __m128i *) (p + i + 1));
+                m = ngx_ws_guard_json_special16(in);
+                k = m ? (unsigned) __builtin_ctz(m) : 16;
+
+                if (k < 16 && p[i + 1 + k] == '"' && k <= j->max_token) {
+                    j->tok_len = k;
+                    j->cps = k - ngx_ws_guard_json_bits16(
+                                   ngx_ws_guard_json_cont16(in)
+                                   & ((1u << k) - 1));
+                    j->escaped = 0;
+                    j->high = 0;
+                    j->copied = 0;
+                    j->buf_len = 0;
+
+                    s = p + i + 1;
+                    i += k + 2;
+
+                    if (j->key) {
+                        j->state = S_COLON;
+                        ok = j->cb->key(j->ctx, s, k);
+
+                    } else {
+                        ok = j->cb->string(j->ctx, s, k, j->cps, 0);
+                        ngx_ws_guard_json_value_done(j);
+                    }
+
+                    if (!ok) {
+                        ngx_ws_guard_json_stop(j);
+                        goto failed;
+                    }
+
+                    continue;
+                }
+            }
+
+#endif
 
             j->lex = L_STR;
             j->tok_len = 0;

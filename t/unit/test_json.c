@@ -438,6 +438,14 @@ static const json_case_t  cases[] = {
     BAD_LIM("\"\xf0\x9f\x98\x80\xc3\xa9\"", 5, 0, STRING, 6, ""),
     OK_LIM("12345678", 8, 0, "n:12345678"),
     BAD_LIM("123456789", 8, 0, NUMBER, 8, ""),
+
+    /* the same with 16 bytes after the quote: the short-string path */
+    OK_LIM("\"abcdefgh\"                ", 8, 0, "s:abcdefgh"),
+    BAD_LIM("\"abcdefghi\"               ", 8, 0, STRING, 9, ""),
+    OK_LIM("{\"abcdefgh\":1}              ", 8, 0, "{ k:abcdefgh n:1 }"),
+    BAD_LIM("{\"abcdefghi\":1}             ", 8, 0, STRING, 10, "{"),
+    OK_LIM("[\"\",\"a\"]                  ", 1, 0, "[ s: s:a ]"),
+    BAD_LIM("[\"\",\"ab\"]                 ", 1, 0, STRING, 6, "[ s:"),
     BAD_LIM("1234567890123", 8, 0, NUMBER, 8, ""),
     OK_LIM("[-1234567]", 8, 0, "[ n:-1234567 ]"),
     BAD_LIM("[-12345678]", 8, 0, NUMBER, 9, "["),
