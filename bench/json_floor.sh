@@ -37,7 +37,7 @@ echo "json_floor: 64 messages of 1 KiB (bench_schema --write-kib), no schema"
 
 # nanoseconds per message
 for row in "no schema" "JSON and UTF-8"; do
-    "$bin/bench_schema" "ws_load -j, $row" \
+    "$bin/bench_schema" "1 KiB ws_load -j, $row" \
         | awk -v row="$row" '
               / msg\/s/ {
                   for (i = 2; i <= NF; i++) if ($i == "msg/s") r = $(i - 1)
@@ -50,8 +50,8 @@ done
 SIMDJSON_FORCE_IMPLEMENTATION=haswell "$bin/bench_simdjson" "$bin/kib.bin"
 
 # instructions per message
-bench/schema_instructions.sh "ws_load -j, no schema" \
-    "ws_load -j, JSON and UTF-8"
+bench/schema_instructions.sh "1 KiB ws_load -j, no schema" \
+    "1 KiB ws_load -j, JSON and UTF-8"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

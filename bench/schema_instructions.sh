@@ -10,7 +10,8 @@
 #
 # Default rows: the 1 KiB messages of ws_load -j against
 # bench/schemas/chat-client.json and chat-server.json (the two directions
-# of make bench's guard-policy), and the same messages without a schema.
+# of make bench's guard-policy), and the same messages without a schema;
+# then the same at 64 B, where what every message costs shows.
 
 set -euo pipefail
 
@@ -28,8 +29,9 @@ if [ ! -x "$bin" ]; then
 fi
 
 if [ $# -eq 0 ]; then
-    set -- "ws_load -j, chat-client" "ws_load -j, chat-server" \
-           "ws_load -j, no schema"
+    set -- "1 KiB ws_load -j, chat-client" "1 KiB ws_load -j, chat-server" \
+           "1 KiB ws_load -j, no schema" "64 B ws_load -j, chat-client" \
+           "64 B ws_load -j, chat-server" "64 B ws_load -j, no schema"
 fi
 
 tmp=$(mktemp -d)
