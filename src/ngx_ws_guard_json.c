@@ -87,6 +87,33 @@ static uint32_t ngx_ws_guard_json_hex4(const unsigned char *p);
 static int ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j,
     const unsigned char *p, size_t len);
 static size_t ngx_ws_guard_json_utf8(uint32_t cp, unsigned char *b);
+
+/* the bytes that may begin a token, by what they begin */
+enum {
+    C_OTHER = 0,
+    C_SPACE,
+    C_QUOTE,
+    C_NUMBER,
+    C_LITERAL,
+    C_OPEN,
+    C_CLOSE,
+    C_COMMA,
+    C_COLON
+};
+
+static const unsigned char  ngx_ws_guard_json_class[256] = {
+    ['\t'] = C_SPACE, ['\n'] = C_SPACE, ['\r'] = C_SPACE, [' '] = C_SPACE,
+    ['"'] = C_QUOTE,
+    ['-'] = C_NUMBER, ['0'] = C_NUMBER, ['1'] = C_NUMBER, ['2'] = C_NUMBER,
+    ['3'] = C_NUMBER, ['4'] = C_NUMBER, ['5'] = C_NUMBER, ['6'] = C_NUMBER,
+    ['7'] = C_NUMBER, ['8'] = C_NUMBER, ['9'] = C_NUMBER,
+    ['t'] = C_LITERAL, ['f'] = C_LITERAL, ['n'] = C_LITERAL,
+    ['{'] = C_OPEN, ['['] = C_OPEN,
+    ['}'] = C_CLOSE, [']'] = C_CLOSE,
+    [','] = C_COMMA,
+    [':'] = C_COLON
+};
+
 #if defined __SSE2__
 static inline unsigned ngx_ws_guard_json_special16(__m128i in);
 static inline unsigned ngx_ws_guard_json_cont16(__m128i in);
@@ -303,10 +330,10 @@ static int
 ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
     size_t len)
 {
-    size_t                i, start;
+    int                   ok;
+    size_t                i, start, end;
     unsigned              c, bit;
 #if defined __SSE2__
-    int                   ok;
     unsigned              m, k;
     __m128i               in;
     const unsigned char  *s;
@@ -345,16 +372,13 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
 
         c = p[i];
 
-        switch (c) {
+        switch (ngx_ws_guard_json_class[c]) {
 
-        case ' ':
-        case '\t':
-        case '\n':
-        case '\r':
+        case C_SPACE:
             i++;
             continue;
 
-        case '"':
+        case C_QUOTE:
 
             if (j->state == S_FIRST_KEY || j->state == S_KEY) {
                 j->key = 1;
@@ -424,12 +448,46 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
             i = ngx_ws_guard_json_string(j, p, len, i + 1, i + 1);
             break;
 
-        case '-':
-        case '0': case '1': case '2': case '3': case '4':
-        case '5': case '6': case '7': case '8': case '9':
+        case C_NUMBER:
 
             if (j->state != S_VALUE && j->state != S_FIRST_ELEM) {
                 return ngx_ws_guard_json_unexpected(j, i);
+            }
+
+            if (c != '-' && c != '0') {
+
+                /*
+                 * an integer that ends in the chunk, before anything that
+                 * could go on with it (a fraction, an exponent): reported
+                 * at once, as the number scan would
+                 */
+
+                for (end = i + 1;
+                     end < len && (unsigned) p[end] - '0' < 10;
+                     end++)
+                {
+                    /* void */
+                }
+
+                if (end < len && p[end] != '.'
+                    && (p[end] | 0x20) != 'e'
+                    && end - i <= j->max_token)
+                {
+                    j->tok_len = end - i;
+                    j->copied = 0;
+                    j->buf_len = 0;
+
+                    ok = j->cb->number(j->ctx, p + i, end - i);
+                    ngx_ws_guard_json_value_done(j);
+                    i = end;
+
+                    if (!ok) {
+                        ngx_ws_guard_json_stop(j);
+                        goto failed;
+                    }
+
+                    continue;
+                }
             }
 
             j->lex = (c == '-') ? L_NUM_MINUS
@@ -449,9 +507,7 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
             i = ngx_ws_guard_json_number(j, p, len, i + 1, start);
             break;
 
-        case 't':
-        case 'f':
-        case 'n':
+        case C_LITERAL:
 
             if (j->state != S_VALUE && j->state != S_FIRST_ELEM) {
                 return ngx_ws_guard_json_unexpected(j, i);
@@ -463,8 +519,7 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
             i = ngx_ws_guard_json_literal(j, p, len, i + 1);
             break;
 
-        case '{':
-        case '[':
+        case C_OPEN:
 
             if (j->state != S_VALUE && j->state != S_FIRST_ELEM) {
                 return ngx_ws_guard_json_unexpected(j, i);
@@ -497,8 +552,7 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
 
             continue;
 
-        case '}':
-        case ']':
+        case C_CLOSE:
 
             if (j->state == S_AFTER) {
                 bit = (j->stack[(j->depth - 1) >> 3] >> ((j->depth - 1) & 7))
@@ -524,7 +578,7 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
             ngx_ws_guard_json_value_done(j);
             continue;
 
-        case ',':
+        case C_COMMA:
 
             if (j->state != S_AFTER) {
                 return ngx_ws_guard_json_unexpected(j, i);
@@ -535,7 +589,7 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
             i++;
             continue;
 
-        case ':':
+        case C_COLON:
 
             if (j->state != S_COLON) {
                 return ngx_ws_guard_json_unexpected(j, i);
