@@ -334,7 +334,7 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
     size_t                i, start, end;
     unsigned              c, bit;
 #if defined __SSE2__
-    unsigned              m, k;
+    unsigned              m, cm, k, sh;
     __m128i               in;
     const unsigned char  *s;
 #endif
@@ -394,21 +394,32 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
 
             /*
              * a short string (a member name, a word) whole in the 16 bytes
-             * after its quote, with no escape nor control character, its
-             * UTF-8 checked before: reported at once, as the string scan
-             * would
+             * after its quote and in the chunk, with no escape nor control
+             * character, its UTF-8 checked before: reported at once, as
+             * the string scan would
              */
 
-            if (!j->utf8 && len - i > 16) {
-                in = _mm_loadu_si128((const __m128i *) (p + i + 1));
-                m = ngx_ws_guard_json_special16(in);
+            if (!j->utf8 && len >= 16) {
+
+                if (len - i > 16) {
+                    in = _mm_loadu_si128((const __m128i *) (p + i + 1));
+                    m = ngx_ws_guard_json_special16(in);
+                    cm = ngx_ws_guard_json_cont16(in);
+
+                } else {
+                    /* near the end of the chunk: its last 16 bytes */
+                    sh = (unsigned) (i + 1 - (len - 16));
+                    in = _mm_loadu_si128((const __m128i *) (p + len - 16));
+                    m = ngx_ws_guard_json_special16(in) >> sh;
+                    cm = ngx_ws_guard_json_cont16(in) >> sh;
+                }
+
                 k = m ? (unsigned) __builtin_ctz(m) : 16;
 
                 if (k < 16 && p[i + 1 + k] == '"' && k <= j->max_token) {
                     j->tok_len = k;
-                    j->cps = k - ngx_ws_guard_json_bits16(
-                                   ngx_ws_guard_json_cont16(in)
-                                   & ((1u << k) - 1));
+                    j->cps = k - ngx_ws_guard_json_bits16(cm
+                                                     & ((1u << k) - 1));
                     j->escaped = 0;
                     j->high = 0;
                     j->copied = 0;

@@ -439,6 +439,12 @@ static const json_case_t  cases[] = {
     OK_LIM("12345678", 8, 0, "n:12345678"),
     BAD_LIM("123456789", 8, 0, NUMBER, 8, ""),
 
+    /* short strings near the end of a chunk of 16 bytes or more */
+    OK("{\"key\":\"\xc3\xa9t\xc3\xa9\",\"v\":\"\xe2\x82\xac\xc3\xa9\"}",
+       "{ k:key s:%c3%a9t%c3%a9 k:v s:%e2%82%ac%c3%a9 }"),
+    OK("[\"\xf0\x9f\x9a\x80\",\"0123456789\",\"\xc3\xa9\"]",
+       "[ s:%f0%9f%9a%80 s:0123456789 s:%c3%a9 ]"),
+
     /* the same with 16 bytes after the quote: the short-string path */
     OK_LIM("\"abcdefgh\"                ", 8, 0, "s:abcdefgh"),
     BAD_LIM("\"abcdefghi\"               ", 8, 0, STRING, 9, ""),
