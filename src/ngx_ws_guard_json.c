@@ -439,6 +439,11 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
 
                     if (!ok) {
                         ngx_ws_guard_json_stop(j);
+                    }
+
+                    /* the callback's decode() may have failed */
+
+                    if (j->error || j->stopped) {
                         goto failed;
                     }
 
@@ -494,6 +499,9 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
 
                     if (!ok) {
                         ngx_ws_guard_json_stop(j);
+                    }
+
+                    if (j->error || j->stopped) {
                         goto failed;
                     }
 

@@ -576,6 +576,9 @@ static size_t                current_len;
 /* string values without escapes are decoded too (but by test_allocator) */
 static unsigned  decode_plain = 1;
 
+/* what the string callback returns after decode() failed */
+static unsigned  decode_failed_ret;
+
 static result_t  whole, other;
 
 static size_t  cuts_buf[3 * INPUT_MAX + 3];
@@ -739,7 +742,7 @@ cb_string(void *ctx, const unsigned char *p, size_t len, size_t cps,
         if (d == NULL) {
             current->no_memory = 1;
             rec_event(ctx, "s!", NULL, 0);
-            return 0;
+            return (int) decode_failed_ret;
         }
 
         if (!escaped && (dlen != len || (len && memcmp(d, p, len) != 0))) {
@@ -2119,24 +2122,35 @@ test_allocator(void)
         const char  *chunks[3];
         int          rc;
         const char  *trace;
+        unsigned     plain;      /* decode() of plain strings too, and
+                                    the callback goes on after it fails */
     } steps[] = {
         /* in place: no copy needed */
         { { "[\"abc\",12,true,{\"k\":null}]", NULL, NULL },
-          NGX_WS_GUARD_OK, "[ s:abc n:12 t { k:k z } ]" },
+          NGX_WS_GUARD_OK, "[ s:abc n:12 t { k:k z } ]", 0 },
         { { "[\"abc\",", "12]", NULL },
-          NGX_WS_GUARD_OK, "[ s:abc n:12 ]" },
+          NGX_WS_GUARD_OK, "[ s:abc n:12 ]", 0 },
 
         /*
          * a string with escapes comes as sent: decode() fails, and the
          * parse with MEMORY, whatever the callback returns
          */
-        { { "[\"a\\nb\"]", NULL, NULL }, NGX_WS_GUARD_ERROR, "[ s!" },
+        { { "[\"a\\nb\"]", NULL, NULL }, NGX_WS_GUARD_ERROR, "[ s!", 0 },
 
         /* copies: a name with escapes, a string, a name, a number cut */
-        { { "{\"a\\nb\":1}", NULL, NULL }, NGX_WS_GUARD_ERROR, "{" },
-        { { "[\"ab", "c\"]", NULL }, NGX_WS_GUARD_ERROR, "[" },
-        { { "{\"ab", "c\":1}", NULL }, NGX_WS_GUARD_ERROR, "{" },
-        { { "[12", "3]", NULL }, NGX_WS_GUARD_ERROR, "[" }
+        { { "{\"a\\nb\":1}", NULL, NULL }, NGX_WS_GUARD_ERROR, "{", 0 },
+        { { "[\"ab", "c\"]", NULL }, NGX_WS_GUARD_ERROR, "[", 0 },
+        { { "{\"ab", "c\":1}", NULL }, NGX_WS_GUARD_ERROR, "{", 0 },
+        { { "[12", "3]", NULL }, NGX_WS_GUARD_ERROR, "[", 0 },
+
+        /*
+         * decode() failing in the callback of a short string or after an
+         * integer (the one-block paths): the parse stops there as well
+         */
+        { { "[\"abcdefgh\",12 x]            ", NULL, NULL },
+          NGX_WS_GUARD_ERROR, "[ s!", 1 },
+        { { "{\"a\":\"abcdefgh\",\"b\":\"c\"}", NULL, NULL },
+          NGX_WS_GUARD_ERROR, "{ k:a s!", 1 }
     };
 
     a.alloc = ta_alloc;
@@ -2173,6 +2187,8 @@ test_allocator(void)
         current = &other.rec;
         current_parser = &j;
         current_msg = NULL;
+        decode_plain = steps[i].plain;
+        decode_failed_ret = steps[i].plain;
 
         rc = NGX_WS_GUARD_OK;
 
@@ -2204,6 +2220,9 @@ test_allocator(void)
         ngx_ws_guard_json_free(&j);
         CHECK_EQ_INT(ta.live, 0);
     }
+
+    decode_plain = 0;
+    decode_failed_ret = 0;
 
     /*
      * A message of copied tokens in 7-byte pieces, with 1, 2, ... blocks
