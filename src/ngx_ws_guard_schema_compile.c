@@ -1615,7 +1615,7 @@ ngx_ws_guard_schema_ecma(const unsigned char *p, size_t len, size_t *out_len)
                     }
                 }
 
-                for (k = 0; ngx_ws_guard_schema_gc[k][0]; k++) {
+                for (k = 0; ngx_ws_guard_schema_gc[k][0][0]; k++) {
                     if (strlen(ngx_ws_guard_schema_gc[k][0]) == nlen
                         && memcmp(name, ngx_ws_guard_schema_gc[k][0], nlen)
                            == 0)

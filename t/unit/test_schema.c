@@ -1209,6 +1209,30 @@ test_misc(void)
     ngx_ws_guard_schema_state_free(st);
     ngx_ws_guard_schema_free(s);
 
+    /*
+     * short names of general categories, which PCRE2 knows: the table of
+     * long names is searched to its end (under AddressSanitizer, a read
+     * past it fails here)
+     */
+
+    s = test_compile("{\"properties\":{"
+                     "\"u\":{\"pattern\":\"^\\\\p{Lu}+$\"},"
+                     "\"l\":{\"pattern\":\"^\\\\p{L}$\"},"
+                     "\"g\":{\"pattern\":\"^\\\\p{gc=Lu}$\"}}}");
+    st = test_state(s, NULL, 0, 0, 0);
+    CHECK(s != NULL && st != NULL);
+
+    if (s && st) {
+        CHECK(test_check(st, "{\"u\":\"AB\",\"l\":\"\xc3\xa9\","
+                             "\"g\":\"\xc3\x89\"}", 0, NULL));
+        CHECK(test_check(st, "{\"u\":\"Ab\"}", 1008, "/u: pattern"));
+        CHECK(test_check(st, "{\"l\":\"1\"}", 1008, "/l: pattern"));
+        CHECK(test_check(st, "{\"g\":\"\xc3\xa9\"}", 1008, "/g: pattern"));
+    }
+
+    ngx_ws_guard_schema_state_free(st);
+    ngx_ws_guard_schema_free(s);
+
     /* reasons fit a close frame and stay valid UTF-8 */
 
     s = test_compile("{\"additionalProperties\":{\"additionalProperties\":"
