@@ -147,6 +147,10 @@ static size_t ngx_ws_guard_json_number(ngx_ws_guard_json_t *j,
 static size_t ngx_ws_guard_json_literal(ngx_ws_guard_json_t *j,
     const unsigned char *p, size_t len, size_t i);
 static int ngx_ws_guard_json_value_done(ngx_ws_guard_json_t *j);
+static inline void ngx_ws_guard_json_string_done(ngx_ws_guard_json_t *j,
+    const unsigned char *s, size_t len);
+static inline void ngx_ws_guard_json_number_done(ngx_ws_guard_json_t *j,
+    const unsigned char *s, size_t len);
 
 
 static const char  *ngx_ws_guard_json_literals[] = {
@@ -330,13 +334,11 @@ static int
 ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
     size_t len)
 {
-    int                   ok;
-    size_t                i, start, end;
-    unsigned              c, bit;
+    size_t    i, start, end;
+    unsigned  c, bit;
 #if defined __SSE2__
-    unsigned              m, cm, k, sh;
-    __m128i               in;
-    const unsigned char  *s;
+    unsigned  m, cm, k, sh;
+    __m128i   in;
 #endif
 
     if (j->error) {
@@ -390,6 +392,11 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
                 return ngx_ws_guard_json_unexpected(j, i);
             }
 
+            j->escaped = 0;
+            j->high = 0;
+            j->copied = 0;
+            j->buf_len = 0;
+
 #if defined __SSE2__
 
             /*
@@ -420,26 +427,9 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
                     j->tok_len = k;
                     j->cps = k - ngx_ws_guard_json_bits16(cm
                                                      & ((1u << k) - 1));
-                    j->escaped = 0;
-                    j->high = 0;
-                    j->copied = 0;
-                    j->buf_len = 0;
 
-                    s = p + i + 1;
+                    ngx_ws_guard_json_string_done(j, p + i + 1, k);
                     i += k + 2;
-
-                    if (j->key) {
-                        j->state = S_COLON;
-                        ok = j->cb->key(j->ctx, s, k);
-
-                    } else {
-                        ok = j->cb->string(j->ctx, s, k, j->cps, 0);
-                        ngx_ws_guard_json_value_done(j);
-                    }
-
-                    if (!ok) {
-                        ngx_ws_guard_json_stop(j);
-                    }
 
                     /* the callback's decode() may have failed */
 
@@ -456,10 +446,6 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
             j->lex = L_STR;
             j->tok_len = 0;
             j->cps = 0;
-            j->escaped = 0;
-            j->high = 0;
-            j->copied = 0;
-            j->buf_len = 0;
 
             i = ngx_ws_guard_json_string(j, p, len, i + 1, i + 1);
             break;
@@ -469,6 +455,9 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
             if (j->state != S_VALUE && j->state != S_FIRST_ELEM) {
                 return ngx_ws_guard_json_unexpected(j, i);
             }
+
+            j->copied = 0;
+            j->buf_len = 0;
 
             if (c != '-' && c != '0') {
 
@@ -490,16 +479,8 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
                     && end - i <= j->max_token)
                 {
                     j->tok_len = end - i;
-                    j->copied = 0;
-                    j->buf_len = 0;
-
-                    ok = j->cb->number(j->ctx, p + i, end - i);
-                    ngx_ws_guard_json_value_done(j);
+                    ngx_ws_guard_json_number_done(j, p + i, end - i);
                     i = end;
-
-                    if (!ok) {
-                        ngx_ws_guard_json_stop(j);
-                    }
 
                     if (j->error || j->stopped) {
                         goto failed;
@@ -512,8 +493,6 @@ ngx_ws_guard_json_chunk(ngx_ws_guard_json_t *j, const unsigned char *p,
             j->lex = (c == '-') ? L_NUM_MINUS
                                 : (c == '0') ? L_NUM_ZERO : L_NUM_INT;
             j->tok_len = 0;
-            j->copied = 0;
-            j->buf_len = 0;
 
             if (j->max_token == 0) {
                 return ngx_ws_guard_json_fail(j, NGX_WS_GUARD_JSON_NUMBER,
@@ -746,6 +725,57 @@ ngx_ws_guard_json_value_done(ngx_ws_guard_json_t *j)
     }
 
     return NGX_WS_GUARD_OK;
+}
+
+
+/*
+ * A string's bytes ended: reported as a member name (decoded) or a value
+ * (as sent); the scan and the one-block path of short strings both
+ */
+
+static inline void
+ngx_ws_guard_json_string_done(ngx_ws_guard_json_t *j, const unsigned char *s,
+    size_t len)
+{
+    int  ok;
+
+    if (j->key) {
+        j->state = S_COLON;
+
+        if (j->escaped) {
+            s = ngx_ws_guard_json_decode(j, s, len, &len);
+            if (s == NULL) {
+                return;
+            }
+        }
+
+        ok = j->cb->key(j->ctx, s, len);
+
+    } else {
+        ok = j->cb->string(j->ctx, s, len, j->cps, j->escaped);
+        ngx_ws_guard_json_value_done(j);
+    }
+
+    if (!ok) {
+        ngx_ws_guard_json_stop(j);
+    }
+}
+
+
+/* a number ended: reported; the scan and the one-loop path of integers */
+
+static inline void
+ngx_ws_guard_json_number_done(ngx_ws_guard_json_t *j, const unsigned char *s,
+    size_t len)
+{
+    int  ok;
+
+    ok = j->cb->number(j->ctx, s, len);
+    ngx_ws_guard_json_value_done(j);
+
+    if (!ok) {
+        ngx_ws_guard_json_stop(j);
+    }
 }
 
 
@@ -1275,7 +1305,6 @@ static size_t
 ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
     size_t len, size_t i, size_t start)
 {
-    int                   ok;
     size_t                n, room, v, cont, esc;
     unsigned              c;
     const unsigned char  *s;
@@ -1375,26 +1404,7 @@ ngx_ws_guard_json_string(ngx_ws_guard_json_t *j, const unsigned char *p,
             i++;
             j->lex = L_NONE;
 
-            if (j->key) {
-                j->state = S_COLON;
-
-                if (j->escaped) {
-                    s = ngx_ws_guard_json_decode(j, s, v, &v);
-                    if (s == NULL) {
-                        return i;
-                    }
-                }
-
-                ok = j->cb->key(j->ctx, s, v);
-
-            } else {
-                ok = j->cb->string(j->ctx, s, v, j->cps, j->escaped);
-                ngx_ws_guard_json_value_done(j);
-            }
-
-            if (!ok) {
-                ngx_ws_guard_json_stop(j);
-            }
+            ngx_ws_guard_json_string_done(j, s, v);
 
             return i;
 
@@ -1665,7 +1675,6 @@ static size_t
 ngx_ws_guard_json_number(ngx_ws_guard_json_t *j, const unsigned char *p,
     size_t len, size_t i, size_t start)
 {
-    int                   ok;
     size_t                from, n;
     unsigned              lex, next;
     const unsigned char  *s;
@@ -1729,12 +1738,7 @@ ngx_ws_guard_json_number(ngx_ws_guard_json_t *j, const unsigned char *p,
 
     j->lex = L_NONE;
 
-    ok = j->cb->number(j->ctx, s, n);
-    ngx_ws_guard_json_value_done(j);
-
-    if (!ok) {
-        ngx_ws_guard_json_stop(j);
-    }
+    ngx_ws_guard_json_number_done(j, s, n);
 
     return i;
 }
