@@ -1256,17 +1256,9 @@ ngx_ws_guard_schema_simple(const unsigned char *p, size_t len,
     uint64_t                     first[2];
     ngx_ws_guard_schema_item_t  *it;
 
+    /* a dollar sign escaped at the end ("^a\$") is an escape cut short */
+
     if (len < 2 || p[0] != '^' || p[len - 1] != '$') {
-        return 0;
-    }
-
-    /* "\$" at the end is a dollar sign, not the anchor */
-
-    for (k = len - 1; k > 1 && p[k - 1] == '\\'; k--) {
-        /* void */
-    }
-
-    if ((len - 1 - k) % 2) {
         return 0;
     }
 
@@ -1461,7 +1453,9 @@ ngx_ws_guard_schema_simple_class(const unsigned char *p, size_t len,
         c = p[i];
 
         if (c == '\\') {
-            if (i + 1 >= len) {
+            if (i + 1 >= len
+                || !ngx_ws_guard_schema_simple_escape(p[i + 1], set))
+            {
                 return 0;
             }
 
@@ -1469,12 +1463,8 @@ ngx_ws_guard_schema_simple_class(const unsigned char *p, size_t len,
             i += 2;
 
             if (c == 'd' || c == 'w') {
-                (void) ngx_ws_guard_schema_simple_escape(c, set);
+                /* a class: no range from it */
                 continue;
-            }
-
-            if (!ngx_ws_guard_schema_simple_escape(c, NULL)) {
-                return 0;
             }
 
         } else {
@@ -1514,9 +1504,8 @@ ngx_ws_guard_schema_simple_class(const unsigned char *p, size_t len,
 
 
 /*
- * The escape "\c" outside a class, or inside one with set NULL (\d and \w
- * taken before): \d, \w, or a syntax character as itself.  0 for the
- * others (PCRE2's).
+ * The escape "\c", in a class or not: \d, \w, or a syntax character as
+ * itself, added to set.  0 for the others (PCRE2's).
  */
 
 static int
@@ -1525,29 +1514,20 @@ ngx_ws_guard_schema_simple_escape(unsigned c, uint64_t *set)
     switch (c) {
 
     case 'd':
-        if (set) {
-            ngx_ws_guard_schema_set_add(set, '0', '9');
-        }
-
-        return set != NULL;
+        ngx_ws_guard_schema_set_add(set, '0', '9');
+        return 1;
 
     case 'w':
-        if (set) {
-            ngx_ws_guard_schema_set_add(set, '0', '9');
-            ngx_ws_guard_schema_set_add(set, 'A', 'Z');
-            ngx_ws_guard_schema_set_add(set, 'a', 'z');
-            ngx_ws_guard_schema_set_add(set, '_', '_');
-        }
-
-        return set != NULL;
+        ngx_ws_guard_schema_set_add(set, '0', '9');
+        ngx_ws_guard_schema_set_add(set, 'A', 'Z');
+        ngx_ws_guard_schema_set_add(set, 'a', 'z');
+        ngx_ws_guard_schema_set_add(set, '_', '_');
+        return 1;
 
     case '^': case '$': case '\\': case '.': case '*': case '+': case '?':
     case '(': case ')': case '[': case ']': case '{': case '}': case '|':
     case '/': case '-':
-        if (set) {
-            ngx_ws_guard_schema_set_add(set, c, c);
-        }
-
+        ngx_ws_guard_schema_set_add(set, c, c);
         return 1;
 
     default:
