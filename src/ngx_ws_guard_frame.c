@@ -52,7 +52,7 @@ static int ngx_ws_guard_frame_run_payload(ngx_ws_guard_frame_t *f,
     ngx_ws_guard_utf8_t *u);
 static int ngx_ws_guard_frame_window(ngx_ws_guard_frame_t *f,
     const unsigned char *p, size_t n, uint64_t offset, unsigned check,
-    ngx_ws_guard_utf8_t *u);
+    ngx_ws_guard_utf8_t *u, unsigned keep);
 static void ngx_ws_guard_frame_close_data(ngx_ws_guard_frame_t *f,
     const unsigned char *d, size_t n);
 static int ngx_ws_guard_frame_end(ngx_ws_guard_frame_t *f,
@@ -196,7 +196,7 @@ ngx_ws_guard_frame_parse(ngx_ws_guard_frame_t *f, const unsigned char *buf,
             ev->data = f->conf->scratch;
 
             if (ngx_ws_guard_frame_window(f, p, n, ev->offset, f->check_utf8,
-                                          &f->msg_utf8)
+                                          &f->msg_utf8, 1)
                 != NGX_WS_GUARD_OK)
             {
                 ngx_ws_guard_frame_violation(f, NGX_WS_GUARD_CLOSE_INVALID_DATA,
@@ -512,7 +512,7 @@ ngx_ws_guard_frame_run_payload(ngx_ws_guard_frame_t *f,
     while (n) {
         k = (n < f->conf->scratch_size) ? n : f->conf->scratch_size;
 
-        if (ngx_ws_guard_frame_window(f, p, k, offset, 1, u)
+        if (ngx_ws_guard_frame_window(f, p, k, offset, 1, u, 0)
             != NGX_WS_GUARD_OK)
         {
             return NGX_WS_GUARD_ERROR;
@@ -529,22 +529,66 @@ ngx_ws_guard_frame_run_payload(ngx_ws_guard_frame_t *f,
 
 /*
  * Unmasks n bytes (at most the scratch window) at offset in the frame into
- * the window; with check, feeds them to the UTF-8 state u.  ASCII between
- * code points leaves the state as it is: the OR of the unmasked bytes says
- * so without looking at them again.
+ * the window; with check, feeds them to the UTF-8 state u.  From a
+ * boundary between code points, the UTF-8 blocks unmask and check in one
+ * pass (ngx_ws_guard_utf8_blocks_masked()), writing the window only if the
+ * caller keeps it; what they leave is unmasked here and checked as before.
+ * ASCII between code points leaves the state as it is: the OR of the
+ * unmasked bytes says so without looking at them again.
  */
 
 static int
 ngx_ws_guard_frame_window(ngx_ws_guard_frame_t *f, const unsigned char *p,
-    size_t n, uint64_t offset, unsigned check, ngx_ws_guard_utf8_t *u)
+    size_t n, uint64_t offset, unsigned check, ngx_ws_guard_utf8_t *u,
+    unsigned keep)
 {
-    uint64_t  hi;
+    size_t          i, done;
+    uint64_t        hi;
+    unsigned char  *w, kk[8];
 
-    hi = ngx_ws_guard_frame_xor(f->conf->scratch, p, n, f->frame.key, offset);
+    w = f->conf->scratch;
+
+    if (check && n >= 64 && ngx_ws_guard_utf8_boundary(u)) {
+
+        /* the key twice: 4 bytes of it from any phase */
+
+        memcpy(kk, f->frame.key, 4);
+        memcpy(kk + 4, f->frame.key, 4);
+
+        done = ngx_ws_guard_utf8_blocks_masked(keep ? w : NULL, p, n,
+                                               kk + (offset & 3));
+
+        if (done == (size_t) -1) {
+            return NGX_WS_GUARD_ERROR;
+        }
+
+        if (done > n - 4) {
+            /* AVX2 took all but a sequence open at the end */
+
+            for (i = done; i < n; i++) {
+                w[i] = p[i] ^ kk[(offset + i) & 3];
+            }
+
+            if (done < n
+                && ngx_ws_guard_utf8_validate(u, w + done, n - done)
+                   != NGX_WS_GUARD_OK)
+            {
+                return NGX_WS_GUARD_ERROR;
+            }
+
+            return NGX_WS_GUARD_OK;
+        }
+
+    } else {
+        done = 0;
+    }
+
+    hi = ngx_ws_guard_frame_xor(w + done, p + done, n - done, f->frame.key,
+                                offset + done);
 
     if (check
         && ((hi & NGX_WS_GUARD_FRAME_HIGH) || !ngx_ws_guard_utf8_boundary(u))
-        && ngx_ws_guard_utf8_validate(u, f->conf->scratch, n)
+        && ngx_ws_guard_utf8_validate(u, w + done, n - done)
            != NGX_WS_GUARD_OK)
     {
         return NGX_WS_GUARD_ERROR;
@@ -835,13 +879,18 @@ static uint64_t
 ngx_ws_guard_frame_xor(unsigned char *dst, const unsigned char *src,
     size_t len, const unsigned char *key, uint64_t offset)
 {
-    size_t         i;
-    uint64_t       m, w0, w1, w2, w3, acc;
-    unsigned char  k[8];
+    size_t                i;
+    uint64_t              m, w0, w1, w2, w3, acc;
+    unsigned char         kk[12];
+    const unsigned char  *k;
 
-    for (i = 0; i < 8; i++) {
-        k[i] = key[(offset + i) & 3];
-    }
+    /* the key three times: 8 bytes of it from any phase */
+
+    memcpy(kk, key, 4);
+    memcpy(kk + 4, key, 4);
+    memcpy(kk + 8, key, 4);
+
+    k = kk + (offset & 3);
 
     memcpy(&m, k, 8);
 

@@ -234,7 +234,7 @@ static const unsigned char  ngx_ws_guard_utf8_byte2_high[16]
 };
 
 
-static size_t ngx_ws_guard_utf8_open_end(const unsigned char *p, size_t n);
+static size_t ngx_ws_guard_utf8_open(unsigned c1, unsigned c2, unsigned c3);
 
 
 __attribute__((target("ssse3")))
@@ -306,7 +306,7 @@ ngx_ws_guard_utf8_blocks(const unsigned char *p, size_t len)
         return (size_t) -1;
     }
 
-    return ngx_ws_guard_utf8_open_end(p, n);
+    return n - ngx_ws_guard_utf8_open(p[n - 1], p[n - 2], p[n - 3]);
 }
 
 
@@ -314,32 +314,89 @@ ngx_ws_guard_utf8_blocks(const unsigned char *p, size_t len)
  * The same 32 bytes at a time.  AVX2 shuffles and shifts within each
  * 16-byte lane, so the bytes before a block come from a vector made of the
  * previous block's high lane and this block's low lane.
+ * ngx_ws_guard_utf8_block_avx2() returns the bits of the wrong pairs of
+ * the block in, given the block before it.
  */
 
-__attribute__((target("avx2")))
-static size_t
-ngx_ws_guard_utf8_blocks_avx2(const unsigned char *p, size_t len)
+typedef struct {
+    __m256i   byte1_high;
+    __m256i   byte1_low;
+    __m256i   byte2_high;
+    __m256i   nib;
+} ngx_ws_guard_utf8_avx2_t;
+
+
+static inline __attribute__((always_inline, target("avx2"))) __m256i
+ngx_ws_guard_utf8_block_avx2(const ngx_ws_guard_utf8_avx2_t *t, __m256i in,
+    __m256i prev)
 {
-    size_t    i, n;
-    __m256i   in, prev, before, prev1, prev2, prev3, err, incomplete, special,
-              must, nib, hi1, lo1, hi2, max, byte1_high, byte1_low,
-              byte2_high;
+    __m256i  before, prev1, prev2, prev3, hi1, lo1, hi2, special, must;
 
-    byte1_high = _mm256_broadcastsi128_si256(
+    /* [prev's high lane, in's low lane] */
+    before = _mm256_permute2x128_si256(prev, in, 0x21);
+
+    prev1 = _mm256_alignr_epi8(in, before, 15);
+
+    hi1 = _mm256_shuffle_epi8(t->byte1_high,
+                         _mm256_and_si256(_mm256_srli_epi16(prev1, 4), t->nib));
+    lo1 = _mm256_shuffle_epi8(t->byte1_low, _mm256_and_si256(prev1, t->nib));
+    hi2 = _mm256_shuffle_epi8(t->byte2_high,
+                         _mm256_and_si256(_mm256_srli_epi16(in, 4), t->nib));
+
+    special = _mm256_and_si256(_mm256_and_si256(hi1, lo1), hi2);
+
+    /* third and fourth bytes must be continuations, and only they */
+
+    prev2 = _mm256_alignr_epi8(in, before, 14);
+    prev3 = _mm256_alignr_epi8(in, before, 13);
+
+    must = _mm256_or_si256(
+             _mm256_subs_epu8(prev2, _mm256_set1_epi8((char) 0x60)),
+             _mm256_subs_epu8(prev3, _mm256_set1_epi8((char) 0x70)));
+    must = _mm256_and_si256(must, _mm256_set1_epi8((char) 0x80));
+
+    return _mm256_xor_si256(must, special);
+}
+
+
+/*
+ * All len bytes: whole blocks, then, if len is not a multiple of 32 (and
+ * then at least 64), the 32 bytes that end at len after the 32 before
+ * them: the bytes checked twice come out the same.  A lead open at the end
+ * is not wrong: it goes on in the bytes of the next call.  With masked,
+ * each block is first XORed with key (a WebSocket client's masking key
+ * repeated, its byte for p[0] first) and, with dst, stored there unmasked:
+ * one pass over the payload instead of an unmasking pass and a checking
+ * pass.  The callers pass constants for dst (NULL or not) and masked, so
+ * each gets its own loop.
+ */
+
+static inline __attribute__((always_inline, target("avx2"))) int
+ngx_ws_guard_utf8_blocks_avx2_body(unsigned char *dst, const unsigned char *p,
+    size_t len, int masked, uint32_t key)
+{
+    size_t                    i, n, o;
+    __m256i                   in, prev, err, incomplete, max, k;
+    ngx_ws_guard_utf8_avx2_t  t;
+
+    t.byte1_high = _mm256_broadcastsi128_si256(
                _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte1_high));
-    byte1_low = _mm256_broadcastsi128_si256(
+    t.byte1_low = _mm256_broadcastsi128_si256(
                _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte1_low));
-    byte2_high = _mm256_broadcastsi128_si256(
+    t.byte2_high = _mm256_broadcastsi128_si256(
                _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte2_high));
+    t.nib = _mm256_set1_epi8(0x0f);
 
+    /* a lead in the last three bytes whose sequence goes on after them */
     max = _mm256_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
                            -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
                            -1, -1, -1, -1, -1,
                            (char) (0xf0 - 1), (char) (0xe0 - 1),
                            (char) (0xc0 - 1));
 
-    nib = _mm256_set1_epi8(0x0f);
+    k = _mm256_set1_epi32((int) key);
 
+    /* the bytes before p end a code point: as if ASCII */
     prev = _mm256_setzero_si256();
     err = _mm256_setzero_si256();
     incomplete = _mm256_setzero_si256();
@@ -349,38 +406,47 @@ ngx_ws_guard_utf8_blocks_avx2(const unsigned char *p, size_t len)
     for (i = 0; i < n; i += 32) {
         in = _mm256_loadu_si256((const __m256i *) (p + i));
 
+        if (masked) {
+            in = _mm256_xor_si256(in, k);
+
+            if (dst) {
+                _mm256_storeu_si256((__m256i *) (dst + i), in);
+            }
+        }
+
         if (_mm256_movemask_epi8(in) == 0) {
+            /* ASCII: valid unless a sequence was left open before it */
             err = _mm256_or_si256(err, incomplete);
             incomplete = _mm256_setzero_si256();
             prev = in;
             continue;
         }
 
-        /* [prev's high lane, in's low lane] */
-        before = _mm256_permute2x128_si256(prev, in, 0x21);
-
-        prev1 = _mm256_alignr_epi8(in, before, 15);
-
-        hi1 = _mm256_shuffle_epi8(byte1_high,
-                          _mm256_and_si256(_mm256_srli_epi16(prev1, 4), nib));
-        lo1 = _mm256_shuffle_epi8(byte1_low, _mm256_and_si256(prev1, nib));
-        hi2 = _mm256_shuffle_epi8(byte2_high,
-                          _mm256_and_si256(_mm256_srli_epi16(in, 4), nib));
-
-        special = _mm256_and_si256(_mm256_and_si256(hi1, lo1), hi2);
-
-        prev2 = _mm256_alignr_epi8(in, before, 14);
-        prev3 = _mm256_alignr_epi8(in, before, 13);
-
-        must = _mm256_or_si256(
-                 _mm256_subs_epu8(prev2, _mm256_set1_epi8((char) 0x60)),
-                 _mm256_subs_epu8(prev3, _mm256_set1_epi8((char) 0x70)));
-        must = _mm256_and_si256(must, _mm256_set1_epi8((char) 0x80));
-
-        err = _mm256_or_si256(err, _mm256_xor_si256(must, special));
+        err = _mm256_or_si256(err, ngx_ws_guard_utf8_block_avx2(&t, in, prev));
 
         incomplete = _mm256_subs_epu8(in, max);
         prev = in;
+    }
+
+    if (n < len) {
+        in = _mm256_loadu_si256((const __m256i *) (p + len - 32));
+        prev = _mm256_loadu_si256((const __m256i *) (p + len - 64));
+
+        if (masked) {
+            /* the key at the phase of p[len - 32]: len & 3 bytes on */
+            o = (len & 3) * 8;
+            k = _mm256_set1_epi32((int) (o ? (key >> o) | (key << (32 - o))
+                                           : key));
+
+            in = _mm256_xor_si256(in, k);
+            prev = _mm256_xor_si256(prev, k);
+
+            if (dst) {
+                _mm256_storeu_si256((__m256i *) (dst + len - 32), in);
+            }
+        }
+
+        err = _mm256_or_si256(err, ngx_ws_guard_utf8_block_avx2(&t, in, prev));
     }
 
     i = _mm256_testz_si256(err, err);
@@ -392,32 +458,97 @@ ngx_ws_guard_utf8_blocks_avx2(const unsigned char *p, size_t len)
 
     _mm256_zeroupper();
 
-    if (!i) {
-        return (size_t) -1;
-    }
-
-    return ngx_ws_guard_utf8_open_end(p, n);
+    return (int) i;
 }
 
 
-/* a sequence open at the end of n checked bytes is left to the caller */
+/* from p[0], at least 64 bytes */
+
+__attribute__((target("avx2")))
+static size_t
+ngx_ws_guard_utf8_blocks_avx2(const unsigned char *p, size_t len)
+{
+    if (!ngx_ws_guard_utf8_blocks_avx2_body(NULL, p, len, 0, 0)) {
+        return (size_t) -1;
+    }
+
+    return len - ngx_ws_guard_utf8_open(p[len - 1], p[len - 2], p[len - 3]);
+}
+
+
+__attribute__((target("avx2")))
+static int
+ngx_ws_guard_utf8_blocks_avx2_masked(const unsigned char *p, size_t len,
+    uint32_t key)
+{
+    return ngx_ws_guard_utf8_blocks_avx2_body(NULL, p, len, 1, key);
+}
+
+
+__attribute__((target("avx2")))
+static int
+ngx_ws_guard_utf8_blocks_avx2_unmask(unsigned char *dst,
+    const unsigned char *p, size_t len, uint32_t key)
+{
+    return ngx_ws_guard_utf8_blocks_avx2_body(dst, p, len, 1, key);
+}
+
+
+size_t
+ngx_ws_guard_utf8_blocks_masked(unsigned char *dst, const unsigned char *p,
+    size_t len, const unsigned char key[4])
+{
+    int       ok;
+    uint32_t  k;
+
+    if (len < 64) {
+        return 0;
+    }
+
+    if (ngx_ws_guard_utf8_simd < 0) {
+        (void) ngx_ws_guard_utf8_simd_level(-1);
+    }
+
+    if (ngx_ws_guard_utf8_simd != 2) {
+        return 0;
+    }
+
+    memcpy(&k, key, 4);
+
+    ok = dst ? ngx_ws_guard_utf8_blocks_avx2_unmask(dst, p, len, k)
+             : ngx_ws_guard_utf8_blocks_avx2_masked(p, len, k);
+
+    if (!ok) {
+        return (size_t) -1;
+    }
+
+    return len - ngx_ws_guard_utf8_open(p[len - 1] ^ key[(len - 1) & 3],
+                                        p[len - 2] ^ key[(len - 2) & 3],
+                                        p[len - 3] ^ key[(len - 3) & 3]);
+}
+
+
+/*
+ * The bytes at the end of checked ones (c1 the last, c2 and c3 before it)
+ * of a sequence that goes on after them, left to the caller: 0 to 3.
+ */
 
 static size_t
-ngx_ws_guard_utf8_open_end(const unsigned char *p, size_t n)
+ngx_ws_guard_utf8_open(unsigned c1, unsigned c2, unsigned c3)
 {
-    if (n && p[n - 1] >= 0xc0) {
-        return n - 1;
+    if (c1 >= 0xc0) {
+        return 1;
     }
 
-    if (n && p[n - 2] >= 0xe0) {
-        return n - 2;
+    if (c2 >= 0xe0) {
+        return 2;
     }
 
-    if (n && p[n - 3] >= 0xf0) {
-        return n - 3;
+    if (c3 >= 0xf0) {
+        return 3;
     }
 
-    return n;
+    return 0;
 }
 
 
@@ -444,6 +575,14 @@ int  ngx_ws_guard_utf8_simd = 0;
 
 int
 ngx_ws_guard_utf8_simd_level(int level)
+{
+    return 0;
+}
+
+
+size_t
+ngx_ws_guard_utf8_blocks_masked(unsigned char *dst, const unsigned char *p,
+    size_t len, const unsigned char key[4])
 {
     return 0;
 }

@@ -6,9 +6,11 @@
  * chunks cut at points chosen by the input, against a plain decoder written
  * here that works code point by code point.  They must agree on the
  * verdict, and the incremental validator must fail in a chunk that holds a
- * byte of the first bad sequence the decoder finds, or at finish.
+ * byte of the first bad sequence the decoder finds, or at finish.  The
+ * text masked as a WebSocket client masks it must get the same verdict
+ * from ngx_ws_guard_utf8_blocks_masked() and the validator after it.
  *
- * Input: 4 bytes that seed the cuts, then the text.
+ * Input: 4 bytes that seed the cuts and are the masking key, then the text.
  */
 
 
@@ -25,6 +27,8 @@
 
 static int ref_validate(const unsigned char *s, size_t n, size_t *bad_start,
     size_t *bad_end);
+static void masked(const unsigned char *s, size_t n,
+    const unsigned char *key, size_t cut, int ref);
 static uint32_t fuzz_rand(uint32_t *x);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -103,6 +107,91 @@ ref_validate(const unsigned char *s, size_t n, size_t *bad_start,
 }
 
 
+/*
+ * The text masked with the input's first 4 bytes as the key, checked in
+ * two parts cut where the input says, each as the frame layer checks a
+ * window: from a boundary between code points the blocks, unmasking into
+ * the window or into nothing, then the rest unmasked and fed to the
+ * validator.  The verdict must be the reference's, and what the blocks
+ * took valid whole code points, written to the window as they were.
+ */
+
+static void
+masked(const unsigned char *s, size_t n, const unsigned char *key,
+    size_t cut, int ref)
+{
+    int                   rc;
+    size_t                i, from, to, done, again;
+    unsigned char        *m, *w, k[4];
+    ngx_ws_guard_utf8_t   u;
+
+    m = malloc(n + 1);
+    w = malloc(n + 1);
+    if (m == NULL || w == NULL) {
+        abort();
+    }
+
+    for (i = 0; i < n; i++) {
+        m[i] = s[i] ^ key[i & 3];
+    }
+
+    ngx_ws_guard_utf8_init(&u);
+    rc = NGX_WS_GUARD_OK;
+
+    for (from = 0; from < n && rc == NGX_WS_GUARD_OK; from = to) {
+        to = (from < cut) ? cut : n;
+
+        for (i = 0; i < 4; i++) {
+            k[i] = key[(from + i) & 3];
+        }
+
+        done = 0;
+
+        if (ngx_ws_guard_utf8_boundary(&u)) {
+            done = ngx_ws_guard_utf8_blocks_masked(w + from, m + from,
+                                                   to - from, k);
+            again = ngx_ws_guard_utf8_blocks_masked(NULL, m + from,
+                                                    to - from, k);
+
+            if (done != again) {
+                abort();
+            }
+
+            if (done == (size_t) -1) {
+                rc = NGX_WS_GUARD_ERROR;
+                break;
+            }
+
+            if (done > to - from || memcmp(w + from, s + from, done) != 0
+                || ngx_ws_guard_utf8_check(s + from, done) != NGX_WS_GUARD_OK)
+            {
+                fprintf(stderr, "masked: blocks took %zu of %zu..%zu\n",
+                        done, from, to);
+                abort();
+            }
+        }
+
+        for (i = from + done; i < to; i++) {
+            w[i] = m[i] ^ key[i & 3];
+        }
+
+        rc = ngx_ws_guard_utf8_validate(&u, w + from + done, to - from - done);
+    }
+
+    if (rc == NGX_WS_GUARD_OK) {
+        rc = ngx_ws_guard_utf8_finish(&u);
+    }
+
+    if ((rc == NGX_WS_GUARD_OK) != (ref == REF_VALID)) {
+        fprintf(stderr, "masked %d, reference %d\n", rc, ref);
+        abort();
+    }
+
+    free(m);
+    free(w);
+}
+
+
 static uint32_t
 fuzz_rand(uint32_t *x)
 {
@@ -151,6 +240,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "check %d, reference %d\n", rc, ref);
         abort();
     }
+
+    masked(s, n, data, n ? seed % (n + 1) : 0, ref);
 
     ngx_ws_guard_utf8_init(&u);
     rc = NGX_WS_GUARD_OK;
