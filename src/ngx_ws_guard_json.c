@@ -882,12 +882,17 @@ ngx_ws_guard_json_cont16(__m128i in)
 
 /*
  * the bits set in a mask of 16 bytes, without the library call that
- * __builtin_popcount() is where the compiler may not assume POPCNT
+ * __builtin_popcount() is where the compiler may not assume POPCNT; none
+ * at once (the continuation bytes of ASCII text)
  */
 
 static inline unsigned
 ngx_ws_guard_json_bits16(unsigned x)
 {
+    if (x == 0) {
+        return 0;
+    }
+
     x = x - ((x >> 1) & 0x5555);
     x = (x & 0x3333) + ((x >> 2) & 0x3333);
     x = (x + (x >> 4)) & 0x0f0f;
