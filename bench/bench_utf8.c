@@ -265,7 +265,8 @@ bench_run(bench_text_t *t, size_t piece, unsigned long iter, unsigned rounds)
 }
 
 
-static const char  *bench_levels[] = { "portable", "SSSE3", "AVX2" };
+static const char  *bench_levels[] = { "portable", "SSSE3", "AVX2",
+                                        "AVX-512" };
 
 
 int

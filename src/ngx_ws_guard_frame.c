@@ -902,7 +902,7 @@ ngx_ws_guard_frame_xor(unsigned char *dst, const unsigned char *src,
         (void) ngx_ws_guard_utf8_simd_level(-1);
     }
 
-    if (len >= 64 && ngx_ws_guard_utf8_simd == 2) {
+    if (len >= 64 && ngx_ws_guard_utf8_simd >= 2) {
         i = len & ~(size_t) 31;
 
         /* a multiple of 32 bytes: the key phase stays where it was */

@@ -942,7 +942,7 @@ ngx_ws_guard_json_span(const unsigned char *p, size_t len, int escapes,
      * of the 64-byte scan
      */
 
-    if (escapes && len >= 64 && ngx_ws_guard_utf8_simd == 2) {
+    if (escapes && len >= 64 && ngx_ws_guard_utf8_simd >= 2) {
         in = _mm_loadu_si128((const __m128i *) p);
         m = ngx_ws_guard_json_special16(in);
 

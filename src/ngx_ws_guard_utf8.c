@@ -181,7 +181,7 @@ static const unsigned char  ngx_ws_guard_utf8_second[64] = {
 #define U8_CARRY       (U8_TOO_SHORT|U8_TOO_LONG|U8_TWO_CONTS)
 
 
-/* 0: portable code, 1: SSSE3, 2: AVX2; -1: not chosen yet */
+/* 0: portable code, 1: SSSE3, 2: AVX2, 3: AVX-512; -1: not chosen yet */
 int  ngx_ws_guard_utf8_simd = -1;
 
 
@@ -494,6 +494,169 @@ ngx_ws_guard_utf8_blocks_avx2_unmask(unsigned char *dst,
 }
 
 
+/*
+ * The same 64 bytes at a time with AVX-512 (BW): the lookups work within
+ * each 16-byte lane as with AVX2, and the 16 bytes before each lane come
+ * from the 64 bytes that end 16 bytes into the block.  The last bytes of
+ * fewer than 64 are loaded under a mask (nothing is read past the end),
+ * padded with zeros, and only their own wrong pairs count.
+ */
+
+static inline __attribute__((always_inline, target("avx512bw"))) __m512i
+ngx_ws_guard_utf8_block_avx512(__m512i in, __m512i prev, __m512i byte1_high,
+    __m512i byte1_low, __m512i byte2_high)
+{
+    __m512i  before, prev1, prev2, prev3, nib, hi1, lo1, hi2, special, must;
+
+    nib = _mm512_set1_epi8(0x0f);
+
+    /* [the last 16 bytes of prev, the first 48 of in] */
+    before = _mm512_alignr_epi64(in, prev, 6);
+
+    prev1 = _mm512_alignr_epi8(in, before, 15);
+
+    hi1 = _mm512_shuffle_epi8(byte1_high,
+                              _mm512_and_si512(_mm512_srli_epi16(prev1, 4),
+                                               nib));
+    lo1 = _mm512_shuffle_epi8(byte1_low, _mm512_and_si512(prev1, nib));
+    hi2 = _mm512_shuffle_epi8(byte2_high,
+                              _mm512_and_si512(_mm512_srli_epi16(in, 4), nib));
+
+    special = _mm512_and_si512(_mm512_and_si512(hi1, lo1), hi2);
+
+    prev2 = _mm512_alignr_epi8(in, before, 14);
+    prev3 = _mm512_alignr_epi8(in, before, 13);
+
+    must = _mm512_or_si512(
+             _mm512_subs_epu8(prev2, _mm512_set1_epi8((char) 0x60)),
+             _mm512_subs_epu8(prev3, _mm512_set1_epi8((char) 0x70)));
+    must = _mm512_and_si512(must, _mm512_set1_epi8((char) 0x80));
+
+    return _mm512_xor_si512(must, special);
+}
+
+
+static inline __attribute__((always_inline, target("avx512bw"))) int
+ngx_ws_guard_utf8_blocks_avx512_body(unsigned char *dst,
+    const unsigned char *p, size_t len, int masked, uint32_t key)
+{
+    size_t     i, n, r;
+    __mmask64  tail;
+    __m512i    in, prev, err, incomplete, max, k, byte1_high, byte1_low,
+               byte2_high;
+
+    byte1_high = _mm512_broadcast_i32x4(
+               _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte1_high));
+    byte1_low = _mm512_broadcast_i32x4(
+               _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte1_low));
+    byte2_high = _mm512_broadcast_i32x4(
+               _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte2_high));
+
+    /* a lead in the last three bytes whose sequence goes on after them */
+    max = _mm512_set_epi64((long long) 0xbfdfefffffffffffULL, -1, -1, -1,
+                           -1, -1, -1, -1);
+
+    k = _mm512_set1_epi32((int) key);
+
+    prev = _mm512_setzero_si512();
+    err = _mm512_setzero_si512();
+    incomplete = _mm512_setzero_si512();
+
+    n = len & ~(size_t) 63;
+
+    for (i = 0; i < n; i += 64) {
+        in = _mm512_loadu_si512((const void *) (p + i));
+
+        if (masked) {
+            in = _mm512_xor_si512(in, k);
+
+            if (dst) {
+                _mm512_storeu_si512((void *) (dst + i), in);
+            }
+        }
+
+        if (_mm512_movepi8_mask(in) == 0) {
+            /* ASCII: valid unless a sequence was left open before it */
+            err = _mm512_or_si512(err, incomplete);
+            incomplete = _mm512_setzero_si512();
+            prev = in;
+            continue;
+        }
+
+        err = _mm512_or_si512(err,
+                              ngx_ws_guard_utf8_block_avx512(in, prev,
+                                                             byte1_high,
+                                                             byte1_low,
+                                                             byte2_high));
+
+        incomplete = _mm512_subs_epu8(in, max);
+        prev = in;
+    }
+
+    r = len - n;
+
+    if (r) {
+        /* a lead open before the tail is wrong at its first byte */
+
+        tail = ((__mmask64) 1 << r) - 1;
+
+        in = _mm512_maskz_loadu_epi8(tail, (const void *) (p + n));
+
+        if (masked) {
+            /* n is a multiple of 64: the key's phase is p[0]'s */
+            in = _mm512_maskz_mov_epi8(tail, _mm512_xor_si512(in, k));
+
+            if (dst) {
+                _mm512_mask_storeu_epi8((void *) (dst + n), tail, in);
+            }
+        }
+
+        err = _mm512_or_si512(err,
+                  _mm512_maskz_mov_epi8(tail,
+                      ngx_ws_guard_utf8_block_avx512(in, prev, byte1_high,
+                                                     byte1_low, byte2_high)));
+    }
+
+    i = (_mm512_test_epi64_mask(err, err) == 0);
+
+    /* clean upper halves for the SSE code that runs next */
+
+    _mm256_zeroupper();
+
+    return (int) i;
+}
+
+
+__attribute__((target("avx512bw")))
+static size_t
+ngx_ws_guard_utf8_blocks_avx512(const unsigned char *p, size_t len)
+{
+    if (!ngx_ws_guard_utf8_blocks_avx512_body(NULL, p, len, 0, 0)) {
+        return (size_t) -1;
+    }
+
+    return len - ngx_ws_guard_utf8_open(p[len - 1], p[len - 2], p[len - 3]);
+}
+
+
+__attribute__((target("avx512bw")))
+static int
+ngx_ws_guard_utf8_blocks_avx512_masked(const unsigned char *p, size_t len,
+    uint32_t key)
+{
+    return ngx_ws_guard_utf8_blocks_avx512_body(NULL, p, len, 1, key);
+}
+
+
+__attribute__((target("avx512bw")))
+static int
+ngx_ws_guard_utf8_blocks_avx512_unmask(unsigned char *dst,
+    const unsigned char *p, size_t len, uint32_t key)
+{
+    return ngx_ws_guard_utf8_blocks_avx512_body(dst, p, len, 1, key);
+}
+
+
 size_t
 ngx_ws_guard_utf8_blocks_masked(unsigned char *dst, const unsigned char *p,
     size_t len, const unsigned char key[4])
@@ -509,14 +672,20 @@ ngx_ws_guard_utf8_blocks_masked(unsigned char *dst, const unsigned char *p,
         (void) ngx_ws_guard_utf8_simd_level(-1);
     }
 
-    if (ngx_ws_guard_utf8_simd != 2) {
+    if (ngx_ws_guard_utf8_simd < 2) {
         return 0;
     }
 
     memcpy(&k, key, 4);
 
-    ok = dst ? ngx_ws_guard_utf8_blocks_avx2_unmask(dst, p, len, k)
-             : ngx_ws_guard_utf8_blocks_avx2_masked(p, len, k);
+    if (ngx_ws_guard_utf8_simd == 3) {
+        ok = dst ? ngx_ws_guard_utf8_blocks_avx512_unmask(dst, p, len, k)
+                 : ngx_ws_guard_utf8_blocks_avx512_masked(p, len, k);
+
+    } else {
+        ok = dst ? ngx_ws_guard_utf8_blocks_avx2_unmask(dst, p, len, k)
+                 : ngx_ws_guard_utf8_blocks_avx2_masked(p, len, k);
+    }
 
     if (!ok) {
         return (size_t) -1;
@@ -557,8 +726,18 @@ ngx_ws_guard_utf8_simd_level(int level)
 {
     if (ngx_ws_guard_utf8_simd < 0) {
         __builtin_cpu_init();
-        ngx_ws_guard_utf8_simd = __builtin_cpu_supports("avx2") ? 2
-                                 : __builtin_cpu_supports("ssse3") ? 1 : 0;
+
+        /*
+         * AVX-512 only where VBMI2 comes with it (Ice Lake, Zen 4 and
+         * later): not on the first AVX-512 CPUs, whose clock drops for
+         * the whole worker while 512-bit code runs
+         */
+
+        ngx_ws_guard_utf8_simd =
+            (__builtin_cpu_supports("avx512bw")
+             && __builtin_cpu_supports("avx512vbmi2")) ? 3
+            : __builtin_cpu_supports("avx2") ? 2
+            : __builtin_cpu_supports("ssse3") ? 1 : 0;
     }
 
     if (level >= 0 && level < ngx_ws_guard_utf8_simd) {
@@ -634,7 +813,9 @@ ngx_ws_guard_utf8_validate(ngx_ws_guard_utf8_t *u, const unsigned char *p,
         }
 
         if (ngx_ws_guard_utf8_simd) {
-            len = (ngx_ws_guard_utf8_simd == 2)
+            len = (ngx_ws_guard_utf8_simd == 3)
+                  ? ngx_ws_guard_utf8_blocks_avx512(p, end - p)
+                  : (ngx_ws_guard_utf8_simd == 2)
                   ? ngx_ws_guard_utf8_blocks_avx2(p, end - p)
                   : ngx_ws_guard_utf8_blocks(p, end - p);
 

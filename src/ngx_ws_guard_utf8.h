@@ -54,8 +54,8 @@ int ngx_ws_guard_utf8_check(const unsigned char *p, size_t len);
 /*
  * For a WebSocket client's masked payload, from a boundary between code
  * points (the caller's state): checks the bytes of p[0 .. len) unmasked
- * with key (its byte for p[0] first), 32 at a time where the CPU has AVX2,
- * and with dst writes them there unmasked.  Returns how many bytes from
+ * with key (its byte for p[0] first), 32 or 64 at a time where the CPU
+ * has AVX2 or AVX-512, and with dst writes them there unmasked.  Returns how many bytes from
  * p[0] it took, all whole code points and valid: the caller unmasks the
  * rest and feeds it to ngx_ws_guard_utf8_validate(); 0 if it took none
  * (no AVX2, or fewer than 64 bytes), (size_t) -1 if they are invalid.
@@ -65,9 +65,11 @@ size_t ngx_ws_guard_utf8_blocks_masked(unsigned char *dst,
     const unsigned char *p, size_t len, const unsigned char key[4]);
 
 /*
- * The block code in use for long spans: 0 portable, 1 SSSE3, 2 AVX2, the
- * best the CPU has unless a lower level was asked for (level >= 0; the
- * unit tests check each); level -1 only asks.
+ * The block code in use for long spans: 0 portable, 1 SSSE3, 2 AVX2,
+ * 3 AVX-512 (BW, where the CPU also has VBMI2: not the first AVX-512 CPUs,
+ * whose clock drops while 512-bit code runs), the best the CPU has unless
+ * a lower level was asked for (level >= 0; the unit tests check each);
+ * level -1 only asks.
  */
 int ngx_ws_guard_utf8_simd_level(int level);
 

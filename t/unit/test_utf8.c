@@ -630,11 +630,12 @@ bytewise(const unsigned char *p, size_t len)
 
 
 /*
- * Spans of 64 bytes and more are checked in blocks of 16 (SSSE3) or 32
- * (AVX2) where the CPU allows: every lead byte followed by three bytes of
- * interesting values, at offsets across block boundaries and at the end of
- * the blocks, in ASCII and in two-byte text, must get the verdict of the
- * automaton, with each block code the CPU has and the portable code.
+ * Spans of 64 bytes and more are checked in blocks of 16 (SSSE3), 32
+ * (AVX2) or 64 (AVX-512) where the CPU allows: every lead byte followed by
+ * three bytes of interesting values, at offsets across block boundaries
+ * and at the end of the blocks, in ASCII and in two-byte text, must get
+ * the verdict of the automaton, with each block code the CPU has and the
+ * portable code; so must the tails (test_tails()) with each.
  */
 
 static void
@@ -645,11 +646,13 @@ test_blocks(void)
     top = ngx_ws_guard_utf8_simd_level(-1);
 
     printf("# utf8 block code of this CPU: %s\n",
-           top == 2 ? "AVX2" : top == 1 ? "SSSE3" : "portable");
+           top == 3 ? "AVX-512" : top == 2 ? "AVX2"
+           : top == 1 ? "SSSE3" : "portable");
 
     for (level = top; level >= 0; level--) {
         CHECK_EQ_INT(ngx_ws_guard_utf8_simd_level(level), level);
         test_blocks_level(level);
+        test_tails();
     }
 }
 
@@ -900,7 +903,7 @@ masked(const unsigned char *text, size_t len, size_t cut, unsigned long seed)
                 return -1;
             }
 
-            if (to - from >= 64 && ngx_ws_guard_utf8_simd == 2
+            if (to - from >= 64 && ngx_ws_guard_utf8_simd >= 2
                 && done + 3 < to - from)
             {
                 CHECK(0);
@@ -933,7 +936,6 @@ main(void)
     test_all_code_points();
     test_word_boundaries();
     test_blocks();
-    test_tails();
 
     return unit_done("utf8");
 }
