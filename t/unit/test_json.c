@@ -1282,6 +1282,7 @@ test_table(void)
 static void
 test_control_chars(void)
 {
+    size_t       pos;
     unsigned     b;
     json_case_t  c;
 
@@ -1315,6 +1316,19 @@ test_control_chars(void)
         c.offset = 1;
         c.trace = "";
         check_case(&c);
+
+        /* in a long string, where the scan takes 64-byte blocks */
+
+        for (pos = 41; pos < 150; pos += 60) {
+            input_buf[0] = '"';
+            memset(input_buf + 1, 'x', 150);
+            input_buf[151] = '"';
+            input_buf[pos] = (unsigned char) b;
+            c.len = 152;
+            c.offset = pos;
+            check_case(&c);
+        }
+
         c.utf8 = 1;
     }
 }
