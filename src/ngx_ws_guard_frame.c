@@ -563,7 +563,7 @@ ngx_ws_guard_frame_window(ngx_ws_guard_frame_t *f, const unsigned char *p,
         }
 
         if (done > n - 4) {
-            /* AVX2 took all but a sequence open at the end */
+            /* the blocks took all but a sequence open at the end */
 
             for (i = done; i < n; i++) {
                 w[i] = p[i] ^ kk[(offset + i) & 3];

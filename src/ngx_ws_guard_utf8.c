@@ -155,8 +155,8 @@ static const unsigned char  ngx_ws_guard_utf8_second[64] = {
  * exactly where the pair cannot occur in valid UTF-8; the third and fourth
  * bytes of longer sequences are checked against the bytes two and three
  * back.  nginx's own build flags target plain x86-64, so the functions are
- * compiled for SSSE3 and for AVX2 (32 bytes at a time) alone, and the best
- * the CPU has is chosen at run time.
+ * compiled for SSSE3, AVX2 (32 bytes at a time) and AVX-512 (64) alone,
+ * and the best the CPU has is chosen at run time.
  */
 
 #if !defined NGX_WS_GUARD_UTF8_PORTABLE && defined __x86_64__                \
