@@ -55,11 +55,11 @@ int ngx_ws_guard_utf8_check(const unsigned char *p, size_t len);
  * For a WebSocket client's masked payload, from a boundary between code
  * points (the caller's state): checks the bytes of p[0 .. len) unmasked
  * with key (its byte for p[0] first), 32 or 64 at a time where the CPU
- * has AVX2 or AVX-512, and with dst writes them there unmasked.  Returns how many bytes from
- * p[0] it took, all whole code points and valid: the caller unmasks the
- * rest and feeds it to ngx_ws_guard_utf8_validate(); 0 if it took none
- * (no AVX2, or fewer than 64 bytes), (size_t) -1 if they are invalid.
- * Whatever it took, dst holds at least those bytes.
+ * has AVX2 or AVX-512, and with dst writes them there unmasked.  Returns
+ * how many bytes from p[0] it took, all whole code points and valid: the
+ * caller unmasks the rest and feeds it to ngx_ws_guard_utf8_validate(); 0
+ * if it took none (no AVX2, or fewer than 64 bytes), (size_t) -1 if they
+ * are invalid.  Whatever it took, dst holds at least those bytes.
  */
 size_t ngx_ws_guard_utf8_blocks_masked(unsigned char *dst,
     const unsigned char *p, size_t len, const unsigned char key[4]);
