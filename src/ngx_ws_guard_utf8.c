@@ -318,30 +318,24 @@ ngx_ws_guard_utf8_blocks(const unsigned char *p, size_t len)
  * the block in, given the block before it.
  */
 
-typedef struct {
-    __m256i   byte1_high;
-    __m256i   byte1_low;
-    __m256i   byte2_high;
-    __m256i   nib;
-} ngx_ws_guard_utf8_avx2_t;
-
-
 static inline __attribute__((always_inline, target("avx2"))) __m256i
-ngx_ws_guard_utf8_block_avx2(const ngx_ws_guard_utf8_avx2_t *t, __m256i in,
-    __m256i prev)
+ngx_ws_guard_utf8_block_avx2(__m256i in, __m256i prev, __m256i byte1_high,
+    __m256i byte1_low, __m256i byte2_high)
 {
-    __m256i  before, prev1, prev2, prev3, hi1, lo1, hi2, special, must;
+    __m256i  before, prev1, prev2, prev3, nib, hi1, lo1, hi2, special, must;
+
+    nib = _mm256_set1_epi8(0x0f);
 
     /* [prev's high lane, in's low lane] */
     before = _mm256_permute2x128_si256(prev, in, 0x21);
 
     prev1 = _mm256_alignr_epi8(in, before, 15);
 
-    hi1 = _mm256_shuffle_epi8(t->byte1_high,
-                         _mm256_and_si256(_mm256_srli_epi16(prev1, 4), t->nib));
-    lo1 = _mm256_shuffle_epi8(t->byte1_low, _mm256_and_si256(prev1, t->nib));
-    hi2 = _mm256_shuffle_epi8(t->byte2_high,
-                         _mm256_and_si256(_mm256_srli_epi16(in, 4), t->nib));
+    hi1 = _mm256_shuffle_epi8(byte1_high,
+                          _mm256_and_si256(_mm256_srli_epi16(prev1, 4), nib));
+    lo1 = _mm256_shuffle_epi8(byte1_low, _mm256_and_si256(prev1, nib));
+    hi2 = _mm256_shuffle_epi8(byte2_high,
+                          _mm256_and_si256(_mm256_srli_epi16(in, 4), nib));
 
     special = _mm256_and_si256(_mm256_and_si256(hi1, lo1), hi2);
 
@@ -375,17 +369,16 @@ static inline __attribute__((always_inline, target("avx2"))) int
 ngx_ws_guard_utf8_blocks_avx2_body(unsigned char *dst, const unsigned char *p,
     size_t len, int masked, uint32_t key)
 {
-    size_t                    i, n, o;
-    __m256i                   in, prev, err, incomplete, max, k;
-    ngx_ws_guard_utf8_avx2_t  t;
+    size_t    i, n, o;
+    __m256i   in, prev, err, incomplete, max, k, byte1_high, byte1_low,
+              byte2_high;
 
-    t.byte1_high = _mm256_broadcastsi128_si256(
+    byte1_high = _mm256_broadcastsi128_si256(
                _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte1_high));
-    t.byte1_low = _mm256_broadcastsi128_si256(
+    byte1_low = _mm256_broadcastsi128_si256(
                _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte1_low));
-    t.byte2_high = _mm256_broadcastsi128_si256(
+    byte2_high = _mm256_broadcastsi128_si256(
                _mm_load_si128((const __m128i *) ngx_ws_guard_utf8_byte2_high));
-    t.nib = _mm256_set1_epi8(0x0f);
 
     /* a lead in the last three bytes whose sequence goes on after them */
     max = _mm256_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
@@ -422,7 +415,11 @@ ngx_ws_guard_utf8_blocks_avx2_body(unsigned char *dst, const unsigned char *p,
             continue;
         }
 
-        err = _mm256_or_si256(err, ngx_ws_guard_utf8_block_avx2(&t, in, prev));
+        err = _mm256_or_si256(err,
+                              ngx_ws_guard_utf8_block_avx2(in, prev,
+                                                           byte1_high,
+                                                           byte1_low,
+                                                           byte2_high));
 
         incomplete = _mm256_subs_epu8(in, max);
         prev = in;
@@ -446,7 +443,11 @@ ngx_ws_guard_utf8_blocks_avx2_body(unsigned char *dst, const unsigned char *p,
             }
         }
 
-        err = _mm256_or_si256(err, ngx_ws_guard_utf8_block_avx2(&t, in, prev));
+        err = _mm256_or_si256(err,
+                              ngx_ws_guard_utf8_block_avx2(in, prev,
+                                                           byte1_high,
+                                                           byte1_low,
+                                                           byte2_high));
     }
 
     i = _mm256_testz_si256(err, err);
