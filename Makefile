@@ -43,7 +43,8 @@ SOURCES      = config ngx_ws_guard_module.c $(wildcard src/*.c src/*.h)
 
 VALGRIND_TESTS ?= t/006-frame-protocol.t t/007-frame-limits.t \
                   t/010-jwt-expiry.t t/012-schema.t t/013-message-scope.t \
-                  t/020-rate.t t/021-limit-zone.t
+                  t/014-deny-pattern.t t/020-rate.t t/021-limit-zone.t \
+                  t/026-read-ahead.t
 
 .PHONY: all build deps demo test unit schema-suite fuzz prove valgrind \
         bench bench-profile clean

@@ -19,6 +19,8 @@ static char *ngx_http_ws_guard_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_ws_guard_subprotocols(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_ws_guard_read_ahead(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_ws_guard_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_ws_guard_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_ws_guard_header_filter(ngx_http_request_t *r);
@@ -257,6 +259,13 @@ static ngx_command_t  ngx_http_ws_guard_commands[] = {
       ngx_conf_set_off_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_ws_guard_loc_conf_t, max_message_size),
+      NULL },
+
+    { ngx_string("ws_guard_read_ahead"),
+      NGX_HTTP_WS_GUARD_ANY_CONF|NGX_CONF_TAKE1,
+      ngx_http_ws_guard_read_ahead,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_ws_guard_loc_conf_t, read_ahead),
       NULL },
 
     { ngx_string("ws_guard_message_types"),
@@ -518,6 +527,7 @@ ngx_http_ws_guard_create_loc_conf(ngx_conf_t *cf)
     conf->max_message_size = NGX_CONF_UNSET;
     conf->max_lifetime = NGX_CONF_UNSET_MSEC;
     conf->idle_timeout = NGX_CONF_UNSET_MSEC;
+    conf->read_ahead = NGX_CONF_UNSET_SIZE;
 
     ngx_http_ws_guard_message_create_conf(&conf->message);
 
@@ -563,6 +573,8 @@ ngx_http_ws_guard_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                                   |NGX_WS_GUARD_FRAME_BINARY));
     ngx_conf_merge_msec_value(conf->max_lifetime, prev->max_lifetime, 0);
     ngx_conf_merge_msec_value(conf->idle_timeout, prev->idle_timeout, 0);
+    ngx_conf_merge_size_value(conf->read_ahead, prev->read_ahead,
+                              NGX_HTTP_WS_GUARD_READ_AHEAD);
 
     if (ngx_http_ws_guard_message_merge_conf(cf, &prev->message,
                                              &conf->message)
@@ -670,6 +682,45 @@ ngx_http_ws_guard_conf_set_str_list(ngx_conf_t *cf, ngx_command_t *cmd,
 
         *s = value[i];
     }
+
+    return NGX_CONF_OK;
+}
+
+
+/* a size up to NGX_HTTP_WS_GUARD_READ_AHEAD_MAX, or "off" (0) */
+
+static char *
+ngx_http_ws_guard_read_ahead(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_ws_guard_loc_conf_t *wlcf = conf;
+
+    ssize_t     size;
+    ngx_str_t  *value;
+
+    if (wlcf->read_ahead != NGX_CONF_UNSET_SIZE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        wlcf->read_ahead = 0;
+        return NGX_CONF_OK;
+    }
+
+    size = ngx_parse_size(&value[1]);
+
+    if (size == NGX_ERROR || size == 0
+        || size > NGX_HTTP_WS_GUARD_READ_AHEAD_MAX)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\": a size from 1 to "
+                           "%uzk, or \"off\"", &value[1],
+                           (size_t) NGX_HTTP_WS_GUARD_READ_AHEAD_MAX / 1024);
+        return NGX_CONF_ERROR;
+    }
+
+    wlcf->read_ahead = size;
 
     return NGX_CONF_OK;
 }

@@ -57,6 +57,13 @@ typedef enum {
 #define NGX_HTTP_WS_GUARD_VIOLATION_CLOSE  1
 #define NGX_HTTP_WS_GUARD_VIOLATION_DROP   2
 
+/*
+ * ws_guard_read_ahead: once a read fills what nginx asked for, the guard
+ * reads up to this much at a time into its own staging buffer
+ */
+#define NGX_HTTP_WS_GUARD_READ_AHEAD       (16 * 1024)
+#define NGX_HTTP_WS_GUARD_READ_AHEAD_MAX   (1024 * 1024)
+
 
 typedef struct ngx_http_ws_guard_conn_s  ngx_http_ws_guard_conn_t;
 typedef struct ngx_http_ws_guard_deadline_s  ngx_http_ws_guard_deadline_t;
@@ -118,6 +125,7 @@ typedef struct {
     ngx_ws_guard_inflate_t     *inflate;
 
     size_t                      own_size;
+    size_t                      read_ahead;  /* ws_guard_read_ahead, 0: off */
     uint64_t                    bytes;       /* read from the peer */
 
     u_char                      inject_len;
@@ -141,6 +149,7 @@ typedef struct {
     unsigned                    broken:1;    /* no close frame possible */
     unsigned                    done:1;      /* all handed over */
     unsigned                    eof:1;
+    unsigned                    ahead:1;     /* the last read filled up */
 } ngx_http_ws_guard_side_t;
 
 
@@ -285,6 +294,7 @@ typedef struct {
     ngx_uint_t                  message_types;     /* FRAME_TEXT|BINARY */
     ngx_msec_t                  max_lifetime;      /* 0: off */
     ngx_msec_t                  idle_timeout;      /* 0: off */
+    size_t                      read_ahead;        /* 0: off */
 
     ngx_http_ws_guard_message_conf_t  message;
 

@@ -250,6 +250,7 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     s->recv = c->recv;
     s->inspect = 1;
     s->buffer = (wlcf->message.inspect == NGX_HTTP_WS_GUARD_INSPECT_BUFFER);
+    s->read_ahead = wlcf->read_ahead;
 
     n = leftover->last - leftover->pos;
 
@@ -453,7 +454,9 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
             return NGX_AGAIN;
         }
 
-        if (s->pos == s->last && !s->discard) {
+        if (s->pos == s->last && !s->discard
+            && !(s->ahead && s->read_ahead > size))
+        {
             rc = ngx_http_ws_guard_recv_direct(s, buf, size);
 
             if (rc == NGX_DECLINED) {
@@ -474,8 +477,21 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
             /* closing: what the peer sends now goes nowhere */
             rc = s->recv(c, buf, size);
 
+            n = 0;
+
         } else {
-            if (s->last == s->own + s->own_size) {
+            if (s->pos == s->last) {
+                /*
+                 * read-ahead: the last read filled what was asked, so more
+                 * is likely waiting; it is read in one go into a buffer of
+                 * the guard's, freed once all of it has been handed over
+                 */
+
+                if (ngx_http_ws_guard_stage(s, s->read_ahead) != NGX_OK) {
+                    return NGX_ERROR;
+                }
+
+            } else if (s->last == s->own + s->own_size) {
                 ngx_http_ws_guard_compact(s);
 
                 if (s->last == s->own + s->own_size
@@ -485,10 +501,19 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
                 }
             }
 
-            rc = s->recv(c, s->last, s->own + s->own_size - s->last);
+            n = s->own + s->own_size - s->last;
+
+            rc = s->recv(c, s->last, n);
         }
 
+        s->ahead = (rc > 0 && (size_t) rc == n);
+
         if (rc == NGX_AGAIN) {
+            if (s->pos == s->last && !s->discard) {
+                /* a read ahead found nothing: the buffer goes back */
+                ngx_http_ws_guard_unstage(s);
+            }
+
             return NGX_AGAIN;
         }
 
@@ -545,11 +570,13 @@ static ssize_t
 ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
     size_t size)
 {
-    size_t   n, held, parsed, frame, hold, drop;
+    size_t   n, held, parsed, frame, hold, drop, want;
     ssize_t  rc;
     u_char  *base;
 
     rc = s->recv(s->c, buf, size);
+
+    s->ahead = (rc > 0 && (size_t) rc == size);
 
     if (rc == NGX_AGAIN || rc == NGX_ERROR || rc == 0) {
         return rc;
@@ -596,10 +623,13 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
                                                 : 0;
         drop = s->drop_frame ? (size_t) (s->drop_from - base) : 0;
 
-        if (ngx_http_ws_guard_stage(s, ngx_max(s->wc->request->upstream
-                                               ->conf->buffer_size, held))
-            != NGX_OK)
-        {
+        want = ngx_max(s->wc->request->upstream->conf->buffer_size, held);
+
+        if (s->ahead) {
+            want = ngx_max(want, s->read_ahead);
+        }
+
+        if (ngx_http_ws_guard_stage(s, want) != NGX_OK) {
             return NGX_ERROR;
         }
 

@@ -20,6 +20,10 @@ Behaviour by request path:
                      write), then records like /sink
   /send-big/N[/...]  101 and a text frame of N bytes "a" in one write, then
                      records
+  /send-many/N/LEN/BAD[/...]
+                     101 and N text frames of LEN bytes in one write, the
+                     K-th starting "mK " (K from 1); frame BAD (0: none) has
+                     a byte 0xff in it; then records
   /sink[...]         101, then records what it receives, echoing nothing
   /slow-send/HEX     101, then the bytes HEX one per write, 20 ms apart,
                      then records
@@ -102,6 +106,14 @@ def serve(conn, logfile):
         record = True
     if path.startswith("/send-big/"):
         out += frame(b"a" * int(path[10:].split("/")[0]))
+        record = True
+    if path.startswith("/send-many/"):
+        n, size, bad = (int(x) for x in path[11:].split("/")[:3])
+        for k in range(1, n + 1):
+            payload = ("m%d " % k).encode().ljust(size, b"x")
+            if k == bad:
+                payload = payload[:-1] + b"\xff"
+            out += frame(payload)
         record = True
     if path.startswith("/sink"):
         record = True
