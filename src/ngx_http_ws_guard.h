@@ -125,7 +125,6 @@ typedef struct {
     ngx_ws_guard_inflate_t     *inflate;
 
     size_t                      own_size;
-    size_t                      read_ahead;  /* ws_guard_read_ahead, 0: off */
     uint64_t                    bytes;       /* read from the peer */
 
     u_char                      inject_len;

@@ -26,6 +26,12 @@
 #define NGX_HTTP_WS_GUARD_CLOSE_WAIT  5000
 
 
+/* ws_guard_read_ahead of the connection's location (0: off) */
+#define ngx_http_ws_guard_read_ahead(s)                                       \
+    (((ngx_http_ws_guard_loc_conf_t *) ngx_http_get_module_loc_conf(          \
+         (s)->wc->request, ngx_http_ws_guard_module))->read_ahead)
+
+
 static ssize_t ngx_http_ws_guard_recv_client(ngx_connection_t *c, u_char *buf,
     size_t size);
 static ssize_t ngx_http_ws_guard_recv_upstream(ngx_connection_t *c,
@@ -250,7 +256,6 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     s->recv = c->recv;
     s->inspect = 1;
     s->buffer = (wlcf->message.inspect == NGX_HTTP_WS_GUARD_INSPECT_BUFFER);
-    s->read_ahead = wlcf->read_ahead;
 
     n = leftover->last - leftover->pos;
 
@@ -455,7 +460,7 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
         }
 
         if (s->pos == s->last && !s->discard
-            && !(s->ahead && s->read_ahead > size))
+            && !(s->ahead && ngx_http_ws_guard_read_ahead(s) > size))
         {
             rc = ngx_http_ws_guard_recv_direct(s, buf, size);
 
@@ -487,7 +492,9 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
                  * the guard's, freed once all of it has been handed over
                  */
 
-                if (ngx_http_ws_guard_stage(s, s->read_ahead) != NGX_OK) {
+                if (ngx_http_ws_guard_stage(s, ngx_http_ws_guard_read_ahead(s))
+                    != NGX_OK)
+                {
                     return NGX_ERROR;
                 }
 
@@ -626,7 +633,7 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
         want = ngx_max(s->wc->request->upstream->conf->buffer_size, held);
 
         if (s->ahead) {
-            want = ngx_max(want, s->read_ahead);
+            want = ngx_max(want, ngx_http_ws_guard_read_ahead(s));
         }
 
         if (ngx_http_ws_guard_stage(s, want) != NGX_OK) {
