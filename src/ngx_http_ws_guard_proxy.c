@@ -26,12 +26,25 @@
 #define NGX_HTTP_WS_GUARD_CLOSE_WAIT  5000
 
 
+#if defined MSG_MORE
+#define NGX_HTTP_WS_GUARD_MSG_MORE    1
+#else
+#define NGX_HTTP_WS_GUARD_MSG_MORE    0
+#endif
+
+
 /* ws_guard_read_ahead of the connection's location (0: off) */
 #define ngx_http_ws_guard_read_ahead(s)                                       \
     (((ngx_http_ws_guard_loc_conf_t *) ngx_http_get_module_loc_conf(          \
          (s)->wc->request, ngx_http_ws_guard_module))->read_ahead)
 
 
+static ssize_t ngx_http_ws_guard_send_client(ngx_connection_t *c, u_char *buf,
+    size_t size);
+static ssize_t ngx_http_ws_guard_send_upstream(ngx_connection_t *c,
+    u_char *buf, size_t size);
+static ssize_t ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf,
+    size_t size, ngx_http_ws_guard_side_t *from);
 static ssize_t ngx_http_ws_guard_recv_client(ngx_connection_t *c, u_char *buf,
     size_t size);
 static ssize_t ngx_http_ws_guard_recv_upstream(ngx_connection_t *c,
@@ -194,6 +207,16 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     c->recv = ngx_http_ws_guard_recv_client;
     pc->recv = ngx_http_ws_guard_recv_upstream;
     wc->hooked = 1;
+
+    /* plain TCP only: nginx's TLS sends go through OpenSSL */
+
+    if (c->send == ngx_io.send) {
+        c->send = ngx_http_ws_guard_send_client;
+    }
+
+    if (pc->send == ngx_io.send) {
+        pc->send = ngx_http_ws_guard_send_upstream;
+    }
 
     /* graceful shutdown closes "idle" connections: send 1001 then */
 
@@ -385,6 +408,68 @@ ngx_http_ws_guard_recv_upstream(ngx_connection_t *c, u_char *buf, size_t size)
     ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
 
     return ngx_http_ws_guard_recv(&ctx->conn->upstream, buf, size);
+}
+
+
+static ssize_t
+ngx_http_ws_guard_send_client(ngx_connection_t *c, u_char *buf, size_t size)
+{
+    ngx_http_request_t       *r;
+    ngx_http_ws_guard_ctx_t  *ctx;
+
+    r = c->data;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
+
+    return ngx_http_ws_guard_send(c, buf, size, &ctx->conn->upstream);
+}
+
+
+static ssize_t
+ngx_http_ws_guard_send_upstream(ngx_connection_t *c, u_char *buf, size_t size)
+{
+    ngx_http_request_t       *r;
+    ngx_http_ws_guard_ctx_t  *ctx;
+
+    r = c->data;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
+
+    return ngx_http_ws_guard_send(c, buf, size, &ctx->conn->client);
+}
+
+
+/*
+ * nginx sends what it took from the other side, one proxy_buffer_size at
+ * most.  While more of that is staged and approved (a read-ahead burst),
+ * nginx takes it with its next recv and sends it at once: this send says
+ * so (MSG_MORE), and the kernel sends it on with what follows instead of
+ * in a segment of its own.  The last send of the burst goes without it.
+ */
+
+static ssize_t
+ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size,
+    ngx_http_ws_guard_side_t *from)
+{
+#if (NGX_HTTP_WS_GUARD_MSG_MORE)
+    ssize_t  n;
+
+    if (from->pos < from->approved) {
+        n = send(c->fd, buf, size, MSG_MORE);
+
+        if (n > 0) {
+            if ((size_t) n < size) {
+                c->write->ready = 0;
+            }
+
+            c->sent += n;
+
+            return n;
+        }
+
+        /* nothing went: nginx's own send tries again and says why */
+    }
+#endif
+
+    return ngx_io.send(c, buf, size);
 }
 
 
@@ -2055,6 +2140,10 @@ ngx_http_ws_guard_cleanup(void *data)
         pc->recv = wc->upstream.recv;
     }
 
+    if (pc->send == ngx_http_ws_guard_send_upstream) {
+        pc->send = ngx_io.send;
+    }
+
     if (pc->read->handler == ngx_http_ws_guard_peer_read_handler) {
         pc->read->handler = wc->peer_read_handler;
     }
@@ -2109,6 +2198,10 @@ ngx_http_ws_guard_cleanup_request(void *data)
 
     if (wc->client.c->recv == ngx_http_ws_guard_recv_client) {
         wc->client.c->recv = wc->client.recv;
+    }
+
+    if (wc->client.c->send == ngx_http_ws_guard_send_client) {
+        wc->client.c->send = ngx_io.send;
     }
 }
 
