@@ -39,12 +39,8 @@
          (s)->wc->request, ngx_http_ws_guard_module))->read_ahead)
 
 
-static ssize_t ngx_http_ws_guard_send_client(ngx_connection_t *c, u_char *buf,
-    size_t size);
-static ssize_t ngx_http_ws_guard_send_upstream(ngx_connection_t *c,
-    u_char *buf, size_t size);
 static ssize_t ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf,
-    size_t size, ngx_http_ws_guard_side_t *from);
+    size_t size);
 static ssize_t ngx_http_ws_guard_recv_client(ngx_connection_t *c, u_char *buf,
     size_t size);
 static ssize_t ngx_http_ws_guard_recv_upstream(ngx_connection_t *c,
@@ -211,11 +207,11 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     /* plain TCP only: nginx's TLS sends go through OpenSSL */
 
     if (c->send == ngx_io.send) {
-        c->send = ngx_http_ws_guard_send_client;
+        c->send = ngx_http_ws_guard_send;
     }
 
     if (pc->send == ngx_io.send) {
-        pc->send = ngx_http_ws_guard_send_upstream;
+        pc->send = ngx_http_ws_guard_send;
     }
 
     /* graceful shutdown closes "idle" connections: send 1001 then */
@@ -411,32 +407,6 @@ ngx_http_ws_guard_recv_upstream(ngx_connection_t *c, u_char *buf, size_t size)
 }
 
 
-static ssize_t
-ngx_http_ws_guard_send_client(ngx_connection_t *c, u_char *buf, size_t size)
-{
-    ngx_http_request_t       *r;
-    ngx_http_ws_guard_ctx_t  *ctx;
-
-    r = c->data;
-    ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
-
-    return ngx_http_ws_guard_send(c, buf, size, &ctx->conn->upstream);
-}
-
-
-static ssize_t
-ngx_http_ws_guard_send_upstream(ngx_connection_t *c, u_char *buf, size_t size)
-{
-    ngx_http_request_t       *r;
-    ngx_http_ws_guard_ctx_t  *ctx;
-
-    r = c->data;
-    ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
-
-    return ngx_http_ws_guard_send(c, buf, size, &ctx->conn->client);
-}
-
-
 /*
  * nginx sends what it took from the other side, one proxy_buffer_size at
  * most.  While more of that is staged and approved (a read-ahead burst),
@@ -446,11 +416,21 @@ ngx_http_ws_guard_send_upstream(ngx_connection_t *c, u_char *buf, size_t size)
  */
 
 static ssize_t
-ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size,
-    ngx_http_ws_guard_side_t *from)
+ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size)
 {
 #if (NGX_HTTP_WS_GUARD_MSG_MORE)
-    ssize_t  n;
+    ssize_t                    n;
+    ngx_http_request_t        *r;
+    ngx_http_ws_guard_ctx_t   *ctx;
+    ngx_http_ws_guard_side_t  *from;
+
+    r = c->data;
+    ctx = ngx_http_get_module_ctx(r, ngx_http_ws_guard_module);
+
+    /* what nginx sends to one side it took from the other */
+
+    from = (c == ctx->conn->client.c) ? &ctx->conn->upstream
+                                      : &ctx->conn->client;
 
     if (from->pos < from->approved) {
         n = send(c->fd, buf, size, MSG_MORE);
@@ -2140,7 +2120,7 @@ ngx_http_ws_guard_cleanup(void *data)
         pc->recv = wc->upstream.recv;
     }
 
-    if (pc->send == ngx_http_ws_guard_send_upstream) {
+    if (pc->send == ngx_http_ws_guard_send) {
         pc->send = ngx_io.send;
     }
 
@@ -2200,7 +2180,7 @@ ngx_http_ws_guard_cleanup_request(void *data)
         wc->client.c->recv = wc->client.recv;
     }
 
-    if (wc->client.c->send == ngx_http_ws_guard_send_client) {
+    if (wc->client.c->send == ngx_http_ws_guard_send) {
         wc->client.c->send = ngx_io.send;
     }
 }
