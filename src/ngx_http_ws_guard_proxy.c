@@ -420,6 +420,7 @@ ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size)
 {
 #if (NGX_HTTP_WS_GUARD_MSG_MORE)
     ssize_t                    n;
+    ngx_err_t                  err;
     ngx_http_request_t        *r;
     ngx_http_ws_guard_ctx_t   *ctx;
     ngx_http_ws_guard_side_t  *from;
@@ -432,7 +433,7 @@ ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size)
     from = (c == ctx->conn->client.c) ? &ctx->conn->upstream
                                       : &ctx->conn->client;
 
-    if (from->pos < from->approved) {
+    while (from->pos < from->approved && size > 0) {
         n = send(c->fd, buf, size, MSG_MORE);
 
         if (n > 0) {
@@ -445,7 +446,28 @@ ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size)
             return n;
         }
 
-        /* nothing went: nginx's own send tries again and says why */
+        if (n == 0) {
+            /* cannot happen with size > 0: nginx's own send decides */
+            break;
+        }
+
+        /* the error is the socket's, and read once: reported from here */
+
+        err = ngx_socket_errno;
+
+        if (err == NGX_EINTR) {
+            continue;
+        }
+
+        if (err == NGX_EAGAIN) {
+            c->write->ready = 0;
+            return NGX_AGAIN;
+        }
+
+        c->write->error = 1;
+        (void) ngx_connection_error(c, err, "send() failed");
+
+        return NGX_ERROR;
     }
 #endif
 
