@@ -484,7 +484,7 @@ ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size)
 static ssize_t
 ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
 {
-    size_t             n;
+    size_t             n, want;
     ssize_t            rc;
     ngx_connection_t  *c;
 
@@ -579,9 +579,10 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
                  * the guard's, freed once all of it has been handed over
                  */
 
-                if (ngx_http_ws_guard_stage(s, ngx_http_ws_guard_read_ahead(s))
-                    != NGX_OK)
-                {
+                want = ngx_max(ngx_http_ws_guard_read_ahead(s),
+                               s->wc->request->upstream->conf->buffer_size);
+
+                if (ngx_http_ws_guard_stage(s, want) != NGX_OK) {
                     return NGX_ERROR;
                 }
 
@@ -673,6 +674,11 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
     s->ahead = (rc > 0 && (size_t) rc == size);
 
     if (rc == NGX_AGAIN || rc == NGX_ERROR || rc == 0) {
+        /*
+         * nothing is staged: a buffer left from a read whose frames were
+         * all dropped goes back now, not at the end of the connection
+         */
+        ngx_http_ws_guard_unstage(s);
         return rc;
     }
 
@@ -2190,6 +2196,12 @@ ngx_http_ws_guard_cleanup_request(void *data)
     if (wc->upstream.delay && wc->upstream.delay->timer_set) {
         ngx_del_timer(wc->upstream.delay);
     }
+
+    /* staging buffers still held at the end (0 when nothing waits) */
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, wc->client.c->log, 0,
+                   "ws guard staging at the end: client %uz, upstream %uz",
+                   wc->client.own_size, wc->upstream.own_size);
 
     ngx_http_ws_guard_unstage(&wc->client);
     ngx_http_ws_guard_unstage(&wc->upstream);

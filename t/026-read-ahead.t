@@ -70,6 +70,8 @@ main::summary(session(path => '/ws', wait => 2, send => [ main::burst(600) ]))
 --- ws_expect
 texts: 600, 1 to 600 in order
 101
+--- error_log
+ws guard staging at the end: client 0, upstream 0
 --- no_error_log
 ws_guard:
 [error]
@@ -146,6 +148,8 @@ main::summary(session(path => '/raw/send-many/600/60/0/ra6', wait => 2))
 --- ws_expect
 texts: 600, 1 to 600 in order
 101
+--- error_log
+ws guard staging at the end: client 0, upstream 0
 --- no_error_log
 ws_guard:
 [error]
@@ -194,7 +198,29 @@ message dropped
 
 
 
-=== TEST 9: buffer mode in a burst: every message held whole and passed
+=== TEST 9: every message of a burst dropped (buffer mode): no staging buffer is kept while the connection idles
+--- policy
+ws_guard_inspect buffer;
+ws_guard_deny_pattern client "^m";
+ws_guard_violation drop;
+--- ws_client
+my $c = session(path => '/raw/sink/ra9', wait => 1,
+                send => [ main::burst(3000) ]);
+my $u = upstream_received('/sink/ra9', 1);
+"client:\n" . main::summary($c) . "\nupstream:\n" . main::summary($u)
+--- ws_expect
+client:
+texts: 0
+101
+upstream:
+texts: 0
+closed
+--- error_log
+ws guard staging at the end: client 0, upstream 0
+
+
+
+=== TEST 10: buffer mode in a burst: every message held whole and passed
 --- policy
 ws_guard_inspect buffer;
 ws_guard_deny_pattern client "BAD$";
@@ -209,7 +235,7 @@ ws_guard:
 
 
 
-=== TEST 10: read-ahead smaller than nginx's buffer does nothing, and works
+=== TEST 11: read-ahead smaller than nginx's buffer does nothing, and works
 --- policy
 ws_guard_read_ahead 1k;
 --- ws_client
@@ -220,7 +246,7 @@ texts: 600, 1 to 600 in order
 
 
 
-=== TEST 11: a size over 1m stops nginx
+=== TEST 12: a size over 1m stops nginx
 --- config
     location /ws { ws_guard_read_ahead 2m; }
 --- must_die
@@ -229,7 +255,7 @@ qr/\[emerg\] .*invalid parameter "2m": a size from 1 to 1024k, or "off" in .*ngi
 
 
 
-=== TEST 12: zero stops nginx ("off" turns it off)
+=== TEST 13: zero stops nginx ("off" turns it off)
 --- config
     location /ws { ws_guard_read_ahead 0; }
 --- must_die
@@ -238,7 +264,7 @@ qr/\[emerg\] .*invalid parameter "0": a size from 1 to 1024k, or "off"/
 
 
 
-=== TEST 13: not a size stops nginx
+=== TEST 14: not a size stops nginx
 --- config
     location /ws { ws_guard_read_ahead 16q; }
 --- must_die
@@ -247,7 +273,7 @@ qr/\[emerg\] .*invalid parameter "16q": a size from 1 to 1024k, or "off"/
 
 
 
-=== TEST 14: twice in one location stops nginx
+=== TEST 15: twice in one location stops nginx
 --- config
     location /ws { ws_guard_read_ahead 8k; ws_guard_read_ahead 16k; }
 --- must_die
