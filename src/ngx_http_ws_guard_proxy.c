@@ -413,6 +413,7 @@ ngx_http_ws_guard_recv_upstream(ngx_connection_t *c, u_char *buf, size_t size)
  * nginx takes it with its next recv and sends it at once: this send says
  * so (MSG_MORE), and the kernel sends it on with what follows instead of
  * in a segment of its own.  The last send of the burst goes without it.
+ * With ws_guard_read_ahead off every send is nginx's own.
  */
 
 static ssize_t
@@ -433,7 +434,9 @@ ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size)
     from = (c == ctx->conn->client.c) ? &ctx->conn->upstream
                                       : &ctx->conn->client;
 
-    while (from->pos < from->approved && size > 0) {
+    while (from->pos < from->approved && size > 0
+           && ngx_http_ws_guard_read_ahead(from))
+    {
         n = send(c->fd, buf, size, MSG_MORE);
 
         if (n > 0) {
