@@ -50,7 +50,7 @@ static ssize_t ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf,
 static ssize_t ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s,
     u_char *buf, size_t size);
 static ngx_int_t ngx_http_ws_guard_stage(ngx_http_ws_guard_side_t *s,
-    size_t size);
+    size_t held);
 static void ngx_http_ws_guard_unstage(ngx_http_ws_guard_side_t *s);
 static ssize_t ngx_http_ws_guard_finish(ngx_http_ws_guard_side_t *s);
 static ngx_int_t ngx_http_ws_guard_deliverable(ngx_http_ws_guard_side_t *s);
@@ -91,7 +91,7 @@ static void ngx_http_ws_guard_deadline_arm(void);
 static void ngx_http_ws_guard_deadline_handler(ngx_event_t *ev);
 static ngx_int_t ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     ngx_http_ws_guard_conn_t *wc, ngx_http_ws_guard_side_t *s,
-    ngx_connection_t *c, ngx_buf_t *leftover, size_t size);
+    ngx_connection_t *c, ngx_buf_t *leftover);
 static void ngx_http_ws_guard_cleanup(void *data);
 static void ngx_http_ws_guard_cleanup_request(void *data);
 
@@ -129,7 +129,6 @@ ngx_int_t
 ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     ngx_http_ws_guard_ctx_t *ctx)
 {
-    size_t                         size;
     ngx_connection_t              *c, *pc;
     ngx_pool_cleanup_t            *cln;
     ngx_http_upstream_t           *u;
@@ -160,19 +159,15 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
     wc->started = ngx_current_msec;
     wc->active = wc->started;
 
-    size = u->conf->buffer_size;
-
     if (ngx_http_ws_guard_negotiated(r, wc) != NGX_OK) {
         return NGX_ERROR;
     }
 
     wc->client.client = 1;
 
-    if (ngx_http_ws_guard_side_init(r, wc, &wc->client, c, r->header_in,
-                                    size)
+    if (ngx_http_ws_guard_side_init(r, wc, &wc->client, c, r->header_in)
         != NGX_OK
-        || ngx_http_ws_guard_side_init(r, wc, &wc->upstream, pc, &u->buffer,
-                                       size)
+        || ngx_http_ws_guard_side_init(r, wc, &wc->upstream, pc, &u->buffer)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -261,7 +256,7 @@ ngx_http_ws_guard_proxy_init(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     ngx_http_ws_guard_conn_t *wc, ngx_http_ws_guard_side_t *s,
-    ngx_connection_t *c, ngx_buf_t *leftover, size_t size)
+    ngx_connection_t *c, ngx_buf_t *leftover)
 {
     size_t                         n;
     ngx_pool_cleanup_t            *cln;
@@ -281,7 +276,7 @@ ngx_http_ws_guard_side_init(ngx_http_request_t *r,
     if (n) {
         /* bytes that came with the handshake or the 101 */
 
-        if (ngx_http_ws_guard_stage(s, ngx_max(size, n)) != NGX_OK) {
+        if (ngx_http_ws_guard_stage(s, n) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -487,7 +482,7 @@ ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size)
 static ssize_t
 ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
 {
-    size_t             n, want;
+    size_t             n;
     ssize_t            rc;
     ngx_connection_t  *c;
 
@@ -582,10 +577,7 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
                  * the guard's, freed once all of it has been handed over
                  */
 
-                want = ngx_max(ngx_http_ws_guard_read_ahead(s),
-                               s->wc->request->upstream->conf->buffer_size);
-
-                if (ngx_http_ws_guard_stage(s, want) != NGX_OK) {
+                if (ngx_http_ws_guard_stage(s, 0) != NGX_OK) {
                     return NGX_ERROR;
                 }
 
@@ -668,7 +660,7 @@ static ssize_t
 ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
     size_t size)
 {
-    size_t   n, held, parsed, frame, hold, drop, want;
+    size_t   n, held, parsed, frame, hold, drop;
     ssize_t  rc;
     u_char  *base;
 
@@ -677,11 +669,14 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
     s->ahead = (rc > 0 && (size_t) rc == size);
 
     if (rc == NGX_AGAIN || rc == NGX_ERROR || rc == 0) {
-        /*
-         * nothing is staged: a buffer left from a read whose frames were
-         * all dropped goes back now, not at the end of the connection
-         */
-        ngx_http_ws_guard_unstage(s);
+        if (s->own) {
+            /*
+             * nothing is staged: a buffer left from a read whose frames
+             * were all dropped goes back now, not at the end
+             */
+            ngx_http_ws_guard_unstage(s);
+        }
+
         return rc;
     }
 
@@ -726,13 +721,7 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
                                                 : 0;
         drop = s->drop_frame ? (size_t) (s->drop_from - base) : 0;
 
-        want = ngx_max(s->wc->request->upstream->conf->buffer_size, held);
-
-        if (s->ahead) {
-            want = ngx_max(want, ngx_http_ws_guard_read_ahead(s));
-        }
-
-        if (ngx_http_ws_guard_stage(s, want) != NGX_OK) {
+        if (ngx_http_ws_guard_stage(s, held) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -754,13 +743,22 @@ ngx_http_ws_guard_recv_direct(ngx_http_ws_guard_side_t *s, u_char *buf,
 
 
 /*
- * Takes a staging buffer of the guard's of at least size bytes, empty;
- * it is kept while bytes wait in it, up to the end of the connection.
+ * Takes a staging buffer of the guard's, empty, for held bytes about to be
+ * moved in: at least proxy_buffer_size, and the read-ahead size after a
+ * read that filled what was asked.  It is freed once nothing waits in it.
  */
 
 static ngx_int_t
-ngx_http_ws_guard_stage(ngx_http_ws_guard_side_t *s, size_t size)
+ngx_http_ws_guard_stage(ngx_http_ws_guard_side_t *s, size_t held)
 {
+    size_t  size;
+
+    size = ngx_max(held, s->wc->request->upstream->conf->buffer_size);
+
+    if (s->ahead) {
+        size = ngx_max(size, ngx_http_ws_guard_read_ahead(s));
+    }
+
     if (s->own == NULL || s->own_size < size) {
 
         if (s->own) {
