@@ -137,6 +137,19 @@ typedef struct {
 } ngx_ws_guard_schema_level_t;
 
 
+/*
+ * A subschema that a member's or an element's value is to be checked
+ * against, asked for when its name is read or the element begins
+ * (ngx_ws_guard_schema_member(), ngx_ws_guard_schema_element()) and given a
+ * frame only when the value needs one (ngx_ws_guard_schema_requests())
+ */
+typedef struct {
+    const ngx_ws_guard_schema_node_t  *node;
+    uint32_t                           parent;    /* its parent frame */
+    uint32_t                           slot;
+} ngx_ws_guard_schema_req_t;
+
+
 /* a scalar, or the start of a container */
 typedef struct {
     unsigned                           type;
@@ -189,6 +202,10 @@ struct ngx_ws_guard_schema_state_s {
     uint64_t                           *aux;
     uint32_t                            naux;
     uint32_t                            caux;
+
+    ngx_ws_guard_schema_req_t          *reqs;      /* of the next value */
+    uint32_t                            nreqs;
+    uint32_t                            creqs;
 
     size_t                              words;     /* rule bitsets */
     uint64_t                           *alive;
@@ -262,6 +279,17 @@ static void ngx_ws_guard_schema_end(ngx_ws_guard_schema_state_t *st,
 static void ngx_ws_guard_schema_unique(ngx_ws_guard_schema_state_t *st,
     size_t level, ngx_ws_guard_schema_hash_t *h);
 
+static inline int ngx_ws_guard_schema_request(
+    ngx_ws_guard_schema_state_t *st, const ngx_ws_guard_schema_node_t *node,
+    uint32_t parent, unsigned slot);
+static void *ngx_ws_guard_schema_double(ngx_ws_guard_schema_state_t *st,
+    void *items, uint32_t *cap, uint32_t n, size_t size);
+static int ngx_ws_guard_schema_starts(ngx_ws_guard_schema_state_t *st,
+    uint32_t first, uint32_t end, ngx_ws_guard_schema_value_t *v);
+static int ngx_ws_guard_schema_requests(ngx_ws_guard_schema_state_t *st,
+    uint32_t level, ngx_ws_guard_schema_value_t *v);
+static void ngx_ws_guard_schema_fail_leaf(ngx_ws_guard_schema_state_t *st,
+    uint32_t parent, unsigned slot, uint32_t level, unsigned kw);
 static int ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
     const ngx_ws_guard_schema_node_t *node, uint32_t parent, unsigned slot,
     uint32_t level);
@@ -269,6 +297,8 @@ static size_t ngx_ws_guard_schema_code_points(const unsigned char *p,
     size_t len);
 static void ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st,
     uint32_t fi, ngx_ws_guard_schema_value_t *v);
+static unsigned ngx_ws_guard_schema_assert(ngx_ws_guard_schema_state_t *st,
+    const ngx_ws_guard_schema_node_t *node, ngx_ws_guard_schema_value_t *v);
 static void ngx_ws_guard_schema_check_end(ngx_ws_guard_schema_state_t *st,
     uint32_t fi, ngx_ws_guard_schema_value_t *v);
 static int ngx_ws_guard_schema_enum(const ngx_ws_guard_schema_node_t *node,
@@ -421,7 +451,8 @@ ngx_ws_guard_schema_state_create(const ngx_ws_guard_schema_conf_t *conf,
                                + words * sizeof(uint64_t))
           + words * sizeof(uint64_t)
           + 32 * sizeof(ngx_ws_guard_schema_frame_t)
-          + 8 * NGX_WS_GUARD_SCHEMA_HDR
+          + 16 * sizeof(ngx_ws_guard_schema_req_t)
+          + 9 * NGX_WS_GUARD_SCHEMA_HDR
           + (conf->schema ? 1024 : 0);
 
     budget = conf->budget ? conf->budget : reserve + own + 256 * 1024;
@@ -465,8 +496,13 @@ ngx_ws_guard_schema_state_create(const ngx_ws_guard_schema_conf_t *conf,
     st->cframes = 32;
     st->frames = ngx_ws_guard_schema_alloc(st, st->cframes
                                        * sizeof(ngx_ws_guard_schema_frame_t));
+    st->creqs = 16;
+    st->reqs = ngx_ws_guard_schema_alloc(st, st->creqs
+                                         * sizeof(ngx_ws_guard_schema_req_t));
 
-    if (st->levels == NULL || st->keys == NULL || st->frames == NULL) {
+    if (st->levels == NULL || st->keys == NULL || st->frames == NULL
+        || st->reqs == NULL)
+    {
         goto failed;
     }
 
@@ -564,6 +600,7 @@ ngx_ws_guard_schema_state_free(ngx_ws_guard_schema_state_t *st)
     ngx_ws_guard_schema_free_mem(st, st->levels);
     ngx_ws_guard_schema_free_mem(st, st->keys);
     ngx_ws_guard_schema_free_mem(st, st->frames);
+    ngx_ws_guard_schema_free_mem(st, st->reqs);
     ngx_ws_guard_schema_free_mem(st, st->aux);
     ngx_ws_guard_schema_free_mem(st, st->alive);
     ngx_ws_guard_schema_free_mem(st, st->matched);
@@ -604,6 +641,7 @@ ngx_ws_guard_schema_reset(ngx_ws_guard_schema_state_t *st)
     st->top = 0;
     st->nframes = 0;
     st->naux = 0;
+    st->nreqs = 0;
     st->reason[0] = '\0';
 
     if (st->words) {
@@ -1301,9 +1339,7 @@ ngx_ws_guard_schema_begin(ngx_ws_guard_schema_state_t *st,
     ngx_ws_guard_schema_value_t *v)
 {
     size_t                              L, i;
-    uint32_t                            fi, end;
     ngx_ws_guard_schema_level_t        *lv, *pl;
-    const ngx_ws_guard_schema_node_t   *node;
 
     L = st->top;
     lv = &st->levels[L];
@@ -1377,9 +1413,35 @@ ngx_ws_guard_schema_begin(ngx_ws_guard_schema_state_t *st,
         } else {
             pl->pending = 0;
         }
+
+        if (st->nreqs) {
+            if (ngx_ws_guard_schema_requests(st, (uint32_t) L, v)
+                != NGX_WS_GUARD_OK)
+            {
+                return NGX_WS_GUARD_ERROR;
+            }
+
+            if (!(v->type & NGX_WS_GUARD_SCHEMA_CONTAINER)) {
+                /* a scalar member or element: checked there */
+                return NGX_WS_GUARD_OK;
+            }
+        }
     }
 
-    for (fi = lv->first, end = lv->end; fi < end; fi++) {
+    return ngx_ws_guard_schema_starts(st, lv->first, lv->end, v);
+}
+
+
+/* the checks of a value's start, on its frames first .. end - 1 */
+
+static int
+ngx_ws_guard_schema_starts(ngx_ws_guard_schema_state_t *st, uint32_t first,
+    uint32_t end, ngx_ws_guard_schema_value_t *v)
+{
+    uint32_t                            fi;
+    const ngx_ws_guard_schema_node_t   *node;
+
+    for (fi = first; fi < end; fi++) {
         node = st->frames[fi].node;
 
         /* the frames of nodes with no assertion on a value's start skip */
@@ -1402,7 +1464,7 @@ ngx_ws_guard_schema_begin(ngx_ws_guard_schema_state_t *st,
 }
 
 
-/* an element of the array at level parent begins: its frames */
+/* an element of the array at level parent begins: its subschemas */
 
 static int
 ngx_ws_guard_schema_element(ngx_ws_guard_schema_state_t *st, size_t parent)
@@ -1419,7 +1481,9 @@ ngx_ws_guard_schema_element(ngx_ws_guard_schema_state_t *st, size_t parent)
     index = pl->count - 1;
 
     lv->first = st->nframes;
+    lv->end = st->nframes;
     lv->aux = st->naux;
+    st->nreqs = 0;
 
     for (fi = pl->first, end = pl->end; fi < end; fi++) {
 
@@ -1440,16 +1504,16 @@ ngx_ws_guard_schema_element(ngx_ws_guard_schema_state_t *st, size_t parent)
         }
 
         if (index < node->nprefix) {
-            if (ngx_ws_guard_schema_push(st, node->prefix[index], fi,
-                                         NGX_WS_GUARD_SCHEMA_S_PREFIX, L)
+            if (ngx_ws_guard_schema_request(st, node->prefix[index], fi,
+                                            NGX_WS_GUARD_SCHEMA_S_PREFIX)
                 != NGX_WS_GUARD_OK)
             {
                 return NGX_WS_GUARD_ERROR;
             }
 
         } else if (node->items) {
-            if (ngx_ws_guard_schema_push(st, node->items, fi,
-                                         NGX_WS_GUARD_SCHEMA_S_ITEMS, L)
+            if (ngx_ws_guard_schema_request(st, node->items, fi,
+                                            NGX_WS_GUARD_SCHEMA_S_ITEMS)
                 != NGX_WS_GUARD_OK)
             {
                 return NGX_WS_GUARD_ERROR;
@@ -1457,16 +1521,14 @@ ngx_ws_guard_schema_element(ngx_ws_guard_schema_state_t *st, size_t parent)
         }
 
         if (node->contains) {
-            if (ngx_ws_guard_schema_push(st, node->contains, fi,
-                                         NGX_WS_GUARD_SCHEMA_S_CONTAINS, L)
+            if (ngx_ws_guard_schema_request(st, node->contains, fi,
+                                            NGX_WS_GUARD_SCHEMA_S_CONTAINS)
                 != NGX_WS_GUARD_OK)
             {
                 return NGX_WS_GUARD_ERROR;
             }
         }
     }
-
-    lv->end = st->nframes;
 
     if (st->words) {
         ngx_ws_guard_schema_rules_step(st, parent, NULL, 0, index);
@@ -1536,7 +1598,9 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
     }
 
     lv->first = st->nframes;
+    lv->end = st->nframes;
     lv->aux = st->naux;
+    st->nreqs = 0;
 
     head = (pl->first < pl->end) ? ngx_ws_guard_schema_name_head(key, len)
                                  : 0;
@@ -1574,9 +1638,8 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
                 if (e->schema) {
                     matched = 1;
 
-                    if (ngx_ws_guard_schema_push(st, e->schema, fi,
-                                                 NGX_WS_GUARD_SCHEMA_S_PROPERTY,
-                                                 L)
+                    if (ngx_ws_guard_schema_request(st, e->schema, fi,
+                                                NGX_WS_GUARD_SCHEMA_S_PROPERTY)
                         != NGX_WS_GUARD_OK)
                     {
                         return NGX_WS_GUARD_ERROR;
@@ -1595,8 +1658,9 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
             if (m) {
                 matched = 1;
 
-                if (ngx_ws_guard_schema_push(st, node->patterns[k].schema, fi,
-                                             NGX_WS_GUARD_SCHEMA_S_PATTERN, L)
+                if (ngx_ws_guard_schema_request(st, node->patterns[k].schema,
+                                                fi,
+                                                NGX_WS_GUARD_SCHEMA_S_PATTERN)
                     != NGX_WS_GUARD_OK)
                 {
                     return NGX_WS_GUARD_ERROR;
@@ -1605,8 +1669,8 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
         }
 
         if (!matched && node->additional) {
-            if (ngx_ws_guard_schema_push(st, node->additional, fi,
-                                         NGX_WS_GUARD_SCHEMA_S_ADDITIONAL, L)
+            if (ngx_ws_guard_schema_request(st, node->additional, fi,
+                                            NGX_WS_GUARD_SCHEMA_S_ADDITIONAL)
                 != NGX_WS_GUARD_OK)
             {
                 return NGX_WS_GUARD_ERROR;
@@ -1614,7 +1678,144 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
         }
     }
 
-    lv->end = st->nframes;
+    return NGX_WS_GUARD_OK;
+}
+
+
+/* a subschema for the value about to begin: its frame waits */
+
+static inline int
+ngx_ws_guard_schema_request(ngx_ws_guard_schema_state_t *st,
+    const ngx_ws_guard_schema_node_t *node, uint32_t parent, unsigned slot)
+{
+    ngx_ws_guard_schema_req_t  *r, *reqs;
+
+    /* as ngx_ws_guard_schema_push() */
+
+    if ((node->flags & NGX_WS_GUARD_SCHEMA_N_TRUE)
+        && slot < NGX_WS_GUARD_SCHEMA_S_ANYOF)
+    {
+        return NGX_WS_GUARD_OK;
+    }
+
+    if (st->nreqs == st->creqs) {
+        reqs = ngx_ws_guard_schema_double(st, st->reqs, &st->creqs, st->nreqs,
+                                          sizeof(ngx_ws_guard_schema_req_t));
+        if (reqs == NULL) {
+            ngx_ws_guard_schema_limit(st, "memory limit");
+            return NGX_WS_GUARD_ERROR;
+        }
+
+        st->reqs = reqs;
+    }
+
+    r = &st->reqs[st->nreqs++];
+    r->node = node;
+    r->parent = parent;
+    r->slot = slot;
+
+    return NGX_WS_GUARD_OK;
+}
+
+
+/*
+ * An array of the state (frames, requests) twice as big, with its first n
+ * items: NULL past the limits
+ */
+
+static void *
+ngx_ws_guard_schema_double(ngx_ws_guard_schema_state_t *st, void *items,
+    uint32_t *cap, uint32_t n, size_t size)
+{
+    void  *p;
+
+    if (*cap >= NGX_WS_GUARD_SCHEMA_MAX_FRAMES) {
+        return NULL;
+    }
+
+    p = ngx_ws_guard_schema_alloc(st, 2 * (size_t) *cap * size);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    memcpy(p, items, n * size);
+    ngx_ws_guard_schema_free_mem(st, items);
+    *cap *= 2;
+
+    return p;
+}
+
+
+/*
+ * A member's or an element's value begins at level: the subschemas asked
+ * for get their frames, in the order asked, and a scalar's checks run as
+ * the frames would have run them.  A scalar asks nothing more of a
+ * subschema with no in-place subschemas whose slot does not wait for the
+ * result (a property, a pattern, additionalProperties, prefixItems,
+ * items) once it began, so such a leaf gets no frame: it is checked at
+ * once.
+ */
+
+static int
+ngx_ws_guard_schema_requests(ngx_ws_guard_schema_state_t *st, uint32_t level,
+    ngx_ws_guard_schema_value_t *v)
+{
+    unsigned                            scalar, kw;
+    uint32_t                            i, n, first;
+    ngx_ws_guard_schema_level_t        *lv;
+    const ngx_ws_guard_schema_req_t    *r;
+    const ngx_ws_guard_schema_node_t   *node;
+
+    lv = &st->levels[level];
+    n = st->nreqs;
+    st->nreqs = 0;
+    scalar = !(v->type & NGX_WS_GUARD_SCHEMA_CONTAINER);
+
+    for (i = 0; i < n; i++) {
+        r = &st->reqs[i];
+        node = r->node;
+
+        if (scalar && !(node->flags & NGX_WS_GUARD_SCHEMA_N_INPLACE)
+            && !(NGX_WS_GUARD_SCHEMA_S_WAITED & (1u << r->slot)))
+        {
+
+            if (node->types == 0
+                && !(node->flags & NGX_WS_GUARD_SCHEMA_N_STARTS))
+            {
+                continue;
+            }
+
+            kw = ngx_ws_guard_schema_assert(st, node, v);
+
+            if (kw != NGX_WS_GUARD_SCHEMA_KW_PASS) {
+                ngx_ws_guard_schema_fail_leaf(st, r->parent, r->slot, level,
+                                              kw);
+            }
+
+            if (st->failed) {
+                return NGX_WS_GUARD_ERROR;
+            }
+
+            continue;
+        }
+
+        first = st->nframes;
+
+        if (ngx_ws_guard_schema_push(st, node, r->parent, r->slot, level)
+            != NGX_WS_GUARD_OK)
+        {
+            return NGX_WS_GUARD_ERROR;
+        }
+
+        lv->end = st->nframes;
+
+        if (scalar
+            && ngx_ws_guard_schema_starts(st, first, lv->end, v)
+               != NGX_WS_GUARD_OK)
+        {
+            return NGX_WS_GUARD_ERROR;
+        }
+    }
 
     return NGX_WS_GUARD_OK;
 }
@@ -1891,21 +2092,14 @@ ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
     }
 
     if (st->nframes == st->cframes) {
-        if (st->cframes >= NGX_WS_GUARD_SCHEMA_MAX_FRAMES) {
-            goto nomem;
-        }
-
-        frames = ngx_ws_guard_schema_alloc(st, 2 * (size_t) st->cframes
-                                       * sizeof(ngx_ws_guard_schema_frame_t));
+        frames = ngx_ws_guard_schema_double(st, st->frames, &st->cframes,
+                                       st->nframes,
+                                       sizeof(ngx_ws_guard_schema_frame_t));
         if (frames == NULL) {
             goto nomem;
         }
 
-        memcpy(frames, st->frames,
-               st->nframes * sizeof(ngx_ws_guard_schema_frame_t));
-        ngx_ws_guard_schema_free_mem(st, st->frames);
         st->frames = frames;
-        st->cframes *= 2;
     }
 
     fi = st->nframes++;
@@ -2039,22 +2233,36 @@ nomem:
 }
 
 
-/* the assertions decided when a value begins: all of a scalar's */
+/* the assertions decided when a value begins, for a frame */
 
 static void
 ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st, uint32_t fi,
     ngx_ws_guard_schema_value_t *v)
 {
-    int                                m;
-    uint32_t                           level;
-    const ngx_ws_guard_schema_node_t  *node;
+    unsigned  kw;
 
-    node = st->frames[fi].node;
-    level = st->frames[fi].level;
+    kw = ngx_ws_guard_schema_assert(st, st->frames[fi].node, v);
+
+    if (kw != NGX_WS_GUARD_SCHEMA_KW_PASS) {
+        ngx_ws_guard_schema_fail(st, fi, st->frames[fi].level, kw);
+    }
+}
+
+
+/*
+ * The assertions of node decided when a value begins (all of a scalar's):
+ * the keyword that fails, or NGX_WS_GUARD_SCHEMA_KW_PASS (also when the
+ * validator failed on its own, st->failed)
+ */
+
+static unsigned
+ngx_ws_guard_schema_assert(ngx_ws_guard_schema_state_t *st,
+    const ngx_ws_guard_schema_node_t *node, ngx_ws_guard_schema_value_t *v)
+{
+    int  m;
 
     if (node->flags & NGX_WS_GUARD_SCHEMA_N_FALSE) {
-        ngx_ws_guard_schema_fail(st, fi, level, NGX_WS_GUARD_SCHEMA_KW_FALSE);
-        return;
+        return NGX_WS_GUARD_SCHEMA_KW_FALSE;
     }
 
     if (node->types && !(node->types & v->type)
@@ -2062,14 +2270,13 @@ ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st, uint32_t fi,
              && (node->types & NGX_WS_GUARD_SCHEMA_INTEGER)
              && ngx_ws_guard_schema_num_integer(&v->num)))
     {
-        ngx_ws_guard_schema_fail(st, fi, level, NGX_WS_GUARD_SCHEMA_KW_TYPE);
-        return;
+        return NGX_WS_GUARD_SCHEMA_KW_TYPE;
     }
 
     if (node->flags & (NGX_WS_GUARD_SCHEMA_N_CONST|NGX_WS_GUARD_SCHEMA_N_ENUM)
         && ngx_ws_guard_schema_bytes(st, v) != NGX_WS_GUARD_OK)
     {
-        return;
+        return NGX_WS_GUARD_SCHEMA_KW_PASS;
     }
 
     if (node->flags & NGX_WS_GUARD_SCHEMA_N_CONST) {
@@ -2079,17 +2286,14 @@ ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st, uint32_t fi,
             : !ngx_ws_guard_schema_const_eq(node->konst, v->type, v->boolean,
                                             v->p, v->len, &v->num))
         {
-            ngx_ws_guard_schema_fail(st, fi, level,
-                                     NGX_WS_GUARD_SCHEMA_KW_CONST);
-            return;
+            return NGX_WS_GUARD_SCHEMA_KW_CONST;
         }
     }
 
     if ((node->flags & NGX_WS_GUARD_SCHEMA_N_ENUM)
         && !ngx_ws_guard_schema_enum(node, v, NULL))
     {
-        ngx_ws_guard_schema_fail(st, fi, level, NGX_WS_GUARD_SCHEMA_KW_ENUM);
-        return;
+        return NGX_WS_GUARD_SCHEMA_KW_ENUM;
     }
 
     if (v->type == NGX_WS_GUARD_SCHEMA_NUMBER
@@ -2098,44 +2302,34 @@ ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st, uint32_t fi,
         if ((node->flags & NGX_WS_GUARD_SCHEMA_N_MINIMUM)
             && ngx_ws_guard_schema_num_cmp(&v->num, &node->minimum) < 0)
         {
-            ngx_ws_guard_schema_fail(st, fi, level,
-                                     NGX_WS_GUARD_SCHEMA_KW_MINIMUM);
-            return;
+            return NGX_WS_GUARD_SCHEMA_KW_MINIMUM;
         }
 
         if ((node->flags & NGX_WS_GUARD_SCHEMA_N_MAXIMUM)
             && ngx_ws_guard_schema_num_cmp(&v->num, &node->maximum) > 0)
         {
-            ngx_ws_guard_schema_fail(st, fi, level,
-                                     NGX_WS_GUARD_SCHEMA_KW_MAXIMUM);
-            return;
+            return NGX_WS_GUARD_SCHEMA_KW_MAXIMUM;
         }
 
         if ((node->flags & NGX_WS_GUARD_SCHEMA_N_XMINIMUM)
             && ngx_ws_guard_schema_num_cmp(&v->num, &node->xminimum) <= 0)
         {
-            ngx_ws_guard_schema_fail(st, fi, level,
-                                     NGX_WS_GUARD_SCHEMA_KW_XMINIMUM);
-            return;
+            return NGX_WS_GUARD_SCHEMA_KW_XMINIMUM;
         }
 
         if ((node->flags & NGX_WS_GUARD_SCHEMA_N_XMAXIMUM)
             && ngx_ws_guard_schema_num_cmp(&v->num, &node->xmaximum) >= 0)
         {
-            ngx_ws_guard_schema_fail(st, fi, level,
-                                     NGX_WS_GUARD_SCHEMA_KW_XMAXIMUM);
-            return;
+            return NGX_WS_GUARD_SCHEMA_KW_XMAXIMUM;
         }
 
         if ((node->flags & NGX_WS_GUARD_SCHEMA_N_MULTIPLE)
             && !ngx_ws_guard_schema_num_multiple(&v->num, &node->multiple))
         {
-            ngx_ws_guard_schema_fail(st, fi, level,
-                                     NGX_WS_GUARD_SCHEMA_KW_MULTIPLE);
-            return;
+            return NGX_WS_GUARD_SCHEMA_KW_MULTIPLE;
         }
 
-        return;
+        return NGX_WS_GUARD_SCHEMA_KW_PASS;
     }
 
     if (v->type == NGX_WS_GUARD_SCHEMA_STRING
@@ -2148,31 +2342,28 @@ ngx_ws_guard_schema_check_start(ngx_ws_guard_schema_state_t *st, uint32_t fi,
             }
 
             if (v->cps < node->min_length) {
-                ngx_ws_guard_schema_fail(st, fi, level,
-                                         NGX_WS_GUARD_SCHEMA_KW_MINLENGTH);
-                return;
+                return NGX_WS_GUARD_SCHEMA_KW_MINLENGTH;
             }
 
             if (v->cps > node->max_length) {
-                ngx_ws_guard_schema_fail(st, fi, level,
-                                         NGX_WS_GUARD_SCHEMA_KW_MAXLENGTH);
-                return;
+                return NGX_WS_GUARD_SCHEMA_KW_MAXLENGTH;
             }
         }
 
         if (node->pattern) {
             if (ngx_ws_guard_schema_bytes(st, v) != NGX_WS_GUARD_OK) {
-                return;
+                return NGX_WS_GUARD_SCHEMA_KW_PASS;
             }
 
             m = ngx_ws_guard_schema_match(st, node->pattern, v->p, v->len);
 
             if (m == 0) {
-                ngx_ws_guard_schema_fail(st, fi, level,
-                                         NGX_WS_GUARD_SCHEMA_KW_PATTERN);
+                return NGX_WS_GUARD_SCHEMA_KW_PATTERN;
             }
         }
     }
+
+    return NGX_WS_GUARD_SCHEMA_KW_PASS;
 }
 
 
@@ -2514,6 +2705,46 @@ ngx_ws_guard_schema_fail(ngx_ws_guard_schema_state_t *st, uint32_t fi,
 
         fi = pi;
     }
+}
+
+
+/*
+ * A subschema checked without a frame (a leaf, in the slot of a property,
+ * a pattern, additionalProperties, prefixItems or items) failed at level
+ * with keyword kw: as ngx_ws_guard_schema_fail() would have gone on from
+ * its frame
+ */
+
+static void
+ngx_ws_guard_schema_fail_leaf(ngx_ws_guard_schema_state_t *st,
+    uint32_t parent, unsigned slot, uint32_t level, unsigned kw)
+{
+    if (kw == NGX_WS_GUARD_SCHEMA_KW_FALSE) {
+
+        switch (slot) {
+
+        case NGX_WS_GUARD_SCHEMA_S_PROPERTY:
+            kw = NGX_WS_GUARD_SCHEMA_KW_PROPERTIES;
+            break;
+
+        case NGX_WS_GUARD_SCHEMA_S_PATTERN:
+            kw = NGX_WS_GUARD_SCHEMA_KW_PATTERNPROPS;
+            break;
+
+        case NGX_WS_GUARD_SCHEMA_S_ADDITIONAL:
+            kw = NGX_WS_GUARD_SCHEMA_KW_ADDITIONAL;
+            break;
+
+        case NGX_WS_GUARD_SCHEMA_S_PREFIX:
+            kw = NGX_WS_GUARD_SCHEMA_KW_PREFIXITEMS;
+            break;
+
+        default: /* NGX_WS_GUARD_SCHEMA_S_ITEMS */
+            kw = NGX_WS_GUARD_SCHEMA_KW_ITEMS;
+        }
+    }
+
+    ngx_ws_guard_schema_fail(st, parent, level, kw);
 }
 
 
