@@ -26,13 +26,6 @@
 #define NGX_HTTP_WS_GUARD_CLOSE_WAIT  5000
 
 
-#if defined MSG_MORE
-#define NGX_HTTP_WS_GUARD_MSG_MORE    1
-#else
-#define NGX_HTTP_WS_GUARD_MSG_MORE    0
-#endif
-
-
 /* ws_guard_read_ahead of the connection's location (0: off) */
 #define ngx_http_ws_guard_read_ahead(s)                                       \
     (((ngx_http_ws_guard_loc_conf_t *) ngx_http_get_module_loc_conf(          \
@@ -41,6 +34,8 @@
 
 static ssize_t ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf,
     size_t size);
+static ssize_t ngx_http_ws_guard_send_through(ngx_connection_t *c,
+    ngx_http_ws_guard_side_t *from, u_char *buf, size_t size);
 static ssize_t ngx_http_ws_guard_recv_client(ngx_connection_t *c, u_char *buf,
     size_t size);
 static ssize_t ngx_http_ws_guard_recv_upstream(ngx_connection_t *c,
@@ -404,20 +399,21 @@ ngx_http_ws_guard_recv_upstream(ngx_connection_t *c, u_char *buf, size_t size)
 
 /*
  * nginx sends what it took from the other side, one proxy_buffer_size at
- * most.  While more of that is staged and approved (a read-ahead burst),
- * nginx takes it with its next recv and sends it at once: this send says
- * so (MSG_MORE), and the kernel sends it on with what follows instead of
- * in a segment of its own.  The last send of the burst goes without it.
- * With ws_guard_read_ahead off every send is nginx's own.
+ * most, and then takes the next part with recv.  While more of that is
+ * staged and approved (a read-ahead burst), the send takes it too: nginx's
+ * bytes and the approved staged bytes that follow them go in one writev,
+ * and what of the staged bytes went is handed over as recv would have, so
+ * nginx never sees it.  A burst leaves in one system call, not one per
+ * proxy_buffer_size.  With ws_guard_read_ahead off every send is nginx's
+ * own.
  */
 
 static ssize_t
 ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size)
 {
-#if (NGX_HTTP_WS_GUARD_MSG_MORE)
-    ssize_t                    n;
-    ngx_err_t                  err;
+    ngx_buf_t                 *b;
     ngx_http_request_t        *r;
+    ngx_http_upstream_t       *u;
     ngx_http_ws_guard_ctx_t   *ctx;
     ngx_http_ws_guard_side_t  *from;
 
@@ -429,23 +425,44 @@ ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size)
     from = (c == ctx->conn->client.c) ? &ctx->conn->upstream
                                       : &ctx->conn->client;
 
-    while (from->pos < from->approved && size > 0
-           && ngx_http_ws_guard_read_ahead(from))
+    if (from->pos < from->approved && size > 0
+        && ngx_http_ws_guard_read_ahead(from))
     {
-        n = send(c->fd, buf, size, MSG_MORE);
+        /* only what nginx took with recv is followed by the staged bytes */
 
-        if (n > 0) {
-            if ((size_t) n < size) {
-                c->write->ready = 0;
-            }
+        u = ctx->conn->request->upstream;
+        b = from->client ? &u->from_client : &u->buffer;
 
-            c->sent += n;
-
-            return n;
+        if (buf + size == b->last) {
+            return ngx_http_ws_guard_send_through(c, from, buf, size);
         }
+    }
 
-        if (n == 0) {
-            /* cannot happen with size > 0: nginx's own send decides */
+    return ngx_io.send(c, buf, size);
+}
+
+
+static ssize_t
+ngx_http_ws_guard_send_through(ngx_connection_t *c,
+    ngx_http_ws_guard_side_t *from, u_char *buf, size_t size)
+{
+    size_t                staged, extra;
+    ssize_t               n;
+    ngx_err_t             err;
+    struct iovec          iov[2];
+    ngx_http_upstream_t  *u;
+
+    staged = from->approved - from->pos;
+
+    iov[0].iov_base = (void *) buf;
+    iov[0].iov_len = size;
+    iov[1].iov_base = (void *) from->pos;
+    iov[1].iov_len = staged;
+
+    for ( ;; ) {
+        n = writev(c->fd, iov, 2);
+
+        if (n >= 0) {
             break;
         }
 
@@ -463,13 +480,52 @@ ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size)
         }
 
         c->write->error = 1;
-        (void) ngx_connection_error(c, err, "send() failed");
+        (void) ngx_connection_error(c, err, "writev() failed");
 
         return NGX_ERROR;
     }
-#endif
 
-    return ngx_io.send(c, buf, size);
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "ws guard send through: %uz + %uz, sent %z%s",
+                   size, staged, n,
+                   (size_t) n < size + staged ? ", short" : "");
+
+    c->sent += n;
+
+    if ((size_t) n < size + staged) {
+        c->write->ready = 0;
+    }
+
+    if ((size_t) n <= size) {
+        return n;
+    }
+
+    /* the staged bytes sent are handed over, as recv would have */
+
+    extra = n - size;
+    from->pos += extra;
+
+    if (from->in_payload && from->frame < from->pos) {
+        from->frame_sent = 1;
+    }
+
+    if (!from->client) {
+        /* nginx counts what it takes from the upstream */
+
+        u = from->wc->request->upstream;
+
+        if (u->state) {
+            u->state->bytes_received += extra;
+        }
+    }
+
+    ngx_http_ws_guard_compact(from);
+
+    if (ngx_http_ws_guard_deliverable(from)) {
+        from->c->read->ready = 1;
+    }
+
+    return size;
 }
 
 

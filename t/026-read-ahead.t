@@ -10,6 +10,9 @@ use WSGuard 'no_plan';
 
 no_shuffle();
 
+# a second listener of the server, with a small send buffer (TEST 14)
+$ENV{TEST_NGINX_SNDBUF_PORT} = WSGuard::free_port();
+
 use_policy_blocks();
 
 # N masked text frames of 60 bytes, the K-th starting "mK "; frame BAD
@@ -246,7 +249,89 @@ texts: 600, 1 to 600 in order
 
 
 
-=== TEST 12: a size over 1m stops nginx
+=== TEST 12: an upstream burst goes to the client in writes of nginx's buffer and the staged bytes after it, and nginx counts every byte the upstream sent and every byte sent to the client
+--- http_config
+log_format ra_bytes "upstream_bytes_received=$upstream_bytes_received bytes_sent=$bytes_sent";
+--- config
+location /raw/ {
+    ws_guard on;
+    ws_guard_origin any;
+    access_log logs/access.log ra_bytes;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_RAW_PORT/;
+    proxy_http_version 1.1;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection "upgrade";
+}
+--- ws_client
+main::summary(session(path => '/raw/send-many/600/60/0/ra12', wait => 2))
+--- ws_expect
+texts: 600, 1 to 600 in order
+101
+--- error_log eval
+qr/ws guard send through: \d+ \+ [1-9]\d*, sent [1-9]/
+--- access_log
+upstream_bytes_received=37329 bytes_sent=37388
+--- no_error_log
+ws_guard:
+[error]
+
+
+
+=== TEST 13: the same without read-ahead: nginx's own sends, the same counts
+--- http_config
+log_format ra_bytes "upstream_bytes_received=$upstream_bytes_received bytes_sent=$bytes_sent";
+--- config
+location /raw/ {
+    ws_guard on;
+    ws_guard_origin any;
+    ws_guard_read_ahead off;
+    access_log logs/access.log ra_bytes;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_RAW_PORT/;
+    proxy_http_version 1.1;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection "upgrade";
+}
+--- ws_client
+main::summary(session(path => '/raw/send-many/600/60/0/ra13', wait => 2))
+--- ws_expect
+texts: 600, 1 to 600 in order
+101
+--- access_log
+upstream_bytes_received=37329 bytes_sent=37388
+--- no_error_log
+ws guard send through
+ws_guard:
+[error]
+
+
+
+=== TEST 14: the largest read-ahead, a client that reads only after a second, through a listener with the smallest send buffer: writes come up short in the staged bytes, and 2.5 MB of messages arrive whole and in order
+--- config
+listen 127.0.0.1:$TEST_NGINX_SNDBUF_PORT sndbuf=1k;
+location /raw/ {
+    ws_guard on;
+    ws_guard_origin any;
+    ws_guard_read_ahead 1m;
+    proxy_pass http://127.0.0.1:$TEST_NGINX_RAW_PORT/;
+    proxy_http_version 1.1;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection "upgrade";
+}
+--- ws_client
+main::summary(session(path => '/raw/send-many/40000/60/0/ra14', wait => 3,
+                      read_delay => 1, port => $ENV{TEST_NGINX_SNDBUF_PORT}))
+--- ws_expect
+texts: 40000, 1 to 40000 in order
+101
+--- error_log eval
+qr/ws guard send through: 4096 \+ \d+, sent [1-9]\d{4,}, short/
+--- no_error_log
+ws_guard:
+[error]
+
+
+
+=== TEST 15: a size over 1m stops nginx
 --- config
     location /ws { ws_guard_read_ahead 2m; }
 --- must_die
@@ -255,7 +340,7 @@ qr/\[emerg\] .*invalid parameter "2m": a size from 1 to 1024k, or "off" in .*ngi
 
 
 
-=== TEST 13: zero stops nginx ("off" turns it off)
+=== TEST 16: zero stops nginx ("off" turns it off)
 --- config
     location /ws { ws_guard_read_ahead 0; }
 --- must_die
@@ -264,7 +349,7 @@ qr/\[emerg\] .*invalid parameter "0": a size from 1 to 1024k, or "off"/
 
 
 
-=== TEST 14: not a size stops nginx
+=== TEST 17: not a size stops nginx
 --- config
     location /ws { ws_guard_read_ahead 16q; }
 --- must_die
@@ -273,7 +358,7 @@ qr/\[emerg\] .*invalid parameter "16q": a size from 1 to 1024k, or "off"/
 
 
 
-=== TEST 15: twice in one location stops nginx
+=== TEST 18: twice in one location stops nginx
 --- config
     location /ws { ws_guard_read_ahead 8k; ws_guard_read_ahead 16k; }
 --- must_die

@@ -357,7 +357,8 @@ sub describe {
 }
 
 # session(path => '/ws', headers => {...}, send => [BYTES, ...],
-#         delay => SECONDS, wait => SECONDS, raw => 0|1)
+#         delay => SECONDS, wait => SECONDS, read_delay => SECONDS,
+#         port => PORT, raw => 0|1)
 # Opens a connection, sends the handshake (with the first frames in the
 # same write unless delay is given), then the rest, and returns the status
 # line's code and the frames received, described, and "eof" when nginx
@@ -370,7 +371,8 @@ sub session {
     my @send = @{ $o{send} || [] };
     my $wait = $o{wait} || 1;
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                  PeerPort => nginx_port(), Proto => 'tcp')
+                                  PeerPort => $o{port} || nginx_port(),
+                                  Proto => 'tcp')
         or die "connect: $!";
     binmode $s;
     if ($o{delay}) {
@@ -382,6 +384,8 @@ sub session {
     } else {
         syswrite($s, $hs . join('', @send));
     }
+    # a client slow to read: what is sent to it waits in the sockets
+    sleep $o{read_delay} if $o{read_delay};
     my $sel = IO::Select->new($s);
     my $out = '';
     my $eof = 0;

@@ -109,11 +109,13 @@ def serve(conn, logfile):
         record = True
     if path.startswith("/send-many/"):
         n, size, bad = (int(x) for x in path[11:].split("/")[:3])
+        many = []
         for k in range(1, n + 1):
             payload = ("m%d " % k).encode().ljust(size, b"x")
             if k == bad:
                 payload = payload[:-1] + b"\xff"
-            out += frame(payload)
+            many.append(frame(payload))
+        out += b"".join(many)
         record = True
     if path.startswith("/sink"):
         record = True
