@@ -5,7 +5,12 @@
 # idle connections.  The last line printed is the headline ratio.
 #
 #   report.pl --baseline NAME --headline NAME --headline-cell SIZE:CONNS:DEPTH
+#             [--tuned-baseline NAME --tuned-headline NAME]
 #             --order "NAME ..." results.txt
+#
+# With the tuned pair (plain16k and guard-policy16k: both with nginx's
+# proxy_buffer_size 16k), a line before the headline gives their ratio in
+# the headline's cell: the checks' cost when both move bytes alike.
 
 use strict;
 use warnings;
@@ -14,7 +19,9 @@ my (%opt, @files);
 
 while (@ARGV) {
     my $arg = shift @ARGV;
-    if ($arg =~ /^--(baseline|headline|headline-cell|order)$/) {
+    if ($arg =~ /^--(baseline|headline|headline-cell|order
+                     |tuned-baseline|tuned-headline)$/x)
+    {
         $opt{$1} = shift @ARGV;
     } else {
         push @files, $arg;
@@ -198,6 +205,18 @@ if ($hb && $hh) {
            . " %.2f (the median of the per-round ratios %s)\n",
         $head, $base, size_name($hs), group($hc), $hd,
         median(@c), join(' ', map { sprintf '%.2f', $_ } @c);
+
+    my $tb = $opt{'tuned-baseline'} && $runs{$hcell}{ $opt{'tuned-baseline'} };
+    my $th = $opt{'tuned-headline'} && $runs{$hcell}{ $opt{'tuned-headline'} };
+
+    if ($tb && $th) {
+        my @t = sort { $a <=> $b } ratios($th, $tb, 'rate');
+        printf "tuned: %s / %s throughput at %s, %s connections, depth %s:"
+               . " %.2f (the median of the per-round ratios %s)\n",
+            $opt{'tuned-headline'}, $opt{'tuned-baseline'}, size_name($hs),
+            group($hc), $hd, median(@t),
+            join(' ', map { sprintf '%.2f', $_ } @t);
+    }
 
     my @r = sort { $a <=> $b } ratios($hh, $hb, 'rate');
     printf "headline: %s / %s throughput at %s, %s connections, depth %s:"

@@ -200,6 +200,8 @@ names=()
 declare -A port worker dir master load_opts
 baseline=""
 headline_cfg=""
+tuned_base=""
+tuned_head=""
 
 for frag in "$config_dir"/*.conf; do
     stem=$(basename "$frag" .conf)
@@ -212,6 +214,8 @@ for frag in "$config_dir"/*.conf; do
 
     grep -q '^# role: *baseline' "$frag" && baseline=$name
     grep -q '^# role: *headline' "$frag" && headline_cfg=$name
+    grep -q '^# role: *tuned-baseline' "$frag" && tuned_base=$name
+    grep -q '^# role: *tuned-headline' "$frag" && tuned_head=$name
 
     d=$out/$name
     mkdir -p "$d/tmp"
@@ -481,4 +485,6 @@ echo
 
 perl "$top/bench/report.pl" --baseline "$baseline" \
     --headline "$headline_cfg" --headline-cell "$headline" \
+    ${tuned_base:+--tuned-baseline "$tuned_base"} \
+    ${tuned_head:+--tuned-headline "$tuned_head"} \
     --order "${names[*]}" "$results"
