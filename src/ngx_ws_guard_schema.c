@@ -55,6 +55,10 @@
 
 #define NGX_WS_GUARD_SCHEMA_MAX_FRAMES  ((uint32_t) 1 << 30)
 
+/* member names of the root object remembered with what they did, by place */
+#define NGX_WS_GUARD_SCHEMA_KCACHE      16
+#define NGX_WS_GUARD_SCHEMA_KACTIONS    6
+
 /* the most frames of a root value kept for the next message */
 #define NGX_WS_GUARD_SCHEMA_ROOT_KEEP   8
 
@@ -150,6 +154,33 @@ typedef struct {
 } ngx_ws_guard_schema_req_t;
 
 
+/*
+ * What a member name of the root object did to the root's frames, which
+ * are the same for every message (ngx_ws_guard_schema_member()): each
+ * action applies to frame fi unless it is dead by then
+ */
+
+#define NGX_WS_GUARD_SCHEMA_A_BIT       1     /* set presence bit arg */
+#define NGX_WS_GUARD_SCHEMA_A_REQUEST   2     /* request node, slot arg */
+
+typedef struct {
+    const ngx_ws_guard_schema_node_t  *node;
+    uint32_t                           fi;
+    uint16_t                           arg;
+    uint16_t                           type;
+} ngx_ws_guard_schema_action_t;
+
+
+typedef struct {
+    uint64_t                           head;
+    uint32_t                           len;
+    uint32_t                           n;
+    uint32_t                           used;
+    unsigned char                      key[NGX_WS_GUARD_SCHEMA_KEYSEG];
+    ngx_ws_guard_schema_action_t       act[NGX_WS_GUARD_SCHEMA_KACTIONS];
+} ngx_ws_guard_schema_kentry_t;
+
+
 /* a scalar, or the start of a container */
 typedef struct {
     unsigned                           type;
@@ -219,6 +250,8 @@ struct ngx_ws_guard_schema_state_s {
     uint32_t                            root_n;
     uint32_t                            root_naux;
 
+    ngx_ws_guard_schema_kentry_t        kcache[NGX_WS_GUARD_SCHEMA_KCACHE];
+
     char                                reason[NGX_WS_GUARD_SCHEMA_REASON_MAX
                                                + 1];
 };
@@ -272,6 +305,11 @@ static int ngx_ws_guard_schema_element(ngx_ws_guard_schema_state_t *st,
     size_t parent);
 static int ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
     const unsigned char *key, size_t len);
+static void ngx_ws_guard_schema_act(ngx_ws_guard_schema_action_t *act,
+    size_t *na, unsigned *keep, const ngx_ws_guard_schema_node_t *node,
+    uint32_t fi, uint32_t arg, uint32_t type);
+static int ngx_ws_guard_schema_replay(ngx_ws_guard_schema_state_t *st,
+    const ngx_ws_guard_schema_kentry_t *ke);
 static int ngx_ws_guard_schema_names(ngx_ws_guard_schema_state_t *st,
     size_t parent, const unsigned char *key, size_t len);
 static void ngx_ws_guard_schema_end(ngx_ws_guard_schema_state_t *st,
@@ -1544,14 +1582,16 @@ static int
 ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
     const unsigned char *key, size_t len)
 {
-    size_t                             P, n, k;
+    size_t                             P, n, k, na;
     int                                m;
-    unsigned                           matched;
+    unsigned                           matched, keep, live;
     uint32_t                           fi, end, L, bit;
     uint64_t                           head;
     ngx_ws_guard_schema_level_t       *pl, *lv;
+    ngx_ws_guard_schema_kentry_t      *ke;
     const ngx_ws_guard_schema_name_t  *e;
     const ngx_ws_guard_schema_node_t  *node;
+    ngx_ws_guard_schema_action_t       act[NGX_WS_GUARD_SCHEMA_KACTIONS];
 
     P = st->top - 1;
     L = (uint32_t) P + 1;
@@ -1602,18 +1642,60 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
     lv->aux = st->naux;
     st->nreqs = 0;
 
-    head = (pl->first < pl->end) ? ngx_ws_guard_schema_name_head(key, len)
-                                 : 0;
+    if (pl->first == pl->end) {
+        return NGX_WS_GUARD_OK;
+    }
+
+    head = ngx_ws_guard_schema_name_head(key, len);
+
+    /*
+     * the root object's frames are the same in every message, and its
+     * members mostly come in the same order: a name seen at the same place
+     * in an earlier message does what it did then, a new one is
+     * remembered there
+     */
+
+    ke = NULL;
+
+    if (P == 0 && pl->count <= NGX_WS_GUARD_SCHEMA_KCACHE
+        && len <= NGX_WS_GUARD_SCHEMA_KEYSEG)
+    {
+        ke = &st->kcache[pl->count - 1];
+
+        if (ke->used && ke->len == len && ke->head == head
+            && (len <= 8 || memcmp(ke->key + 8, key + 8, len - 8) == 0))
+        {
+            return ngx_ws_guard_schema_replay(st, ke);
+        }
+    }
+
+    na = 0;
+    keep = (ke != NULL);
 
     for (fi = pl->first, end = pl->end; fi < end; fi++) {
 
-        if (st->frames[fi].dead) {
+        /* a dead frame takes nothing, but is remembered for what it would */
+
+        live = !st->frames[fi].dead;
+
+        if (!live && !keep) {
             continue;
         }
 
         node = st->frames[fi].node;
 
+        /*
+         * maxProperties: a name remembered at its place never failed it
+         * there, and never will (the count is the place)
+         */
+
         if (pl->count > node->max_props) {
+            keep = 0;
+
+            if (!live) {
+                continue;
+            }
+
             ngx_ws_guard_schema_fail(st, fi, (uint32_t) P,
                                      NGX_WS_GUARD_SCHEMA_KW_MAXPROPS);
             if (st->failed) {
@@ -1631,19 +1713,30 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
             if (e) {
                 if (e->bit != NGX_WS_GUARD_SCHEMA_NONE) {
                     bit = e->bit;
-                    st->aux[st->frames[fi].aux + bit / 64] |=
+
+                    if (live) {
+                        st->aux[st->frames[fi].aux + bit / 64] |=
                                                     (uint64_t) 1 << (bit % 64);
+                    }
+
+                    ngx_ws_guard_schema_act(act, &na, &keep, NULL, fi, bit,
+                                            NGX_WS_GUARD_SCHEMA_A_BIT);
                 }
 
                 if (e->schema) {
                     matched = 1;
 
-                    if (ngx_ws_guard_schema_request(st, e->schema, fi,
+                    if (live
+                        && ngx_ws_guard_schema_request(st, e->schema, fi,
                                                 NGX_WS_GUARD_SCHEMA_S_PROPERTY)
-                        != NGX_WS_GUARD_OK)
+                           != NGX_WS_GUARD_OK)
                     {
                         return NGX_WS_GUARD_ERROR;
                     }
+
+                    ngx_ws_guard_schema_act(act, &na, &keep, e->schema, fi,
+                                            NGX_WS_GUARD_SCHEMA_S_PROPERTY,
+                                            NGX_WS_GUARD_SCHEMA_A_REQUEST);
                 }
             }
         }
@@ -1658,23 +1751,111 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
             if (m) {
                 matched = 1;
 
-                if (ngx_ws_guard_schema_request(st, node->patterns[k].schema,
-                                                fi,
+                if (live
+                    && ngx_ws_guard_schema_request(st,
+                                                node->patterns[k].schema, fi,
                                                 NGX_WS_GUARD_SCHEMA_S_PATTERN)
-                    != NGX_WS_GUARD_OK)
+                       != NGX_WS_GUARD_OK)
                 {
                     return NGX_WS_GUARD_ERROR;
                 }
+
+                ngx_ws_guard_schema_act(act, &na, &keep,
+                                        node->patterns[k].schema, fi,
+                                        NGX_WS_GUARD_SCHEMA_S_PATTERN,
+                                        NGX_WS_GUARD_SCHEMA_A_REQUEST);
             }
         }
 
         if (!matched && node->additional) {
-            if (ngx_ws_guard_schema_request(st, node->additional, fi,
+            if (live
+                && ngx_ws_guard_schema_request(st, node->additional, fi,
                                             NGX_WS_GUARD_SCHEMA_S_ADDITIONAL)
-                != NGX_WS_GUARD_OK)
+                   != NGX_WS_GUARD_OK)
             {
                 return NGX_WS_GUARD_ERROR;
             }
+
+            ngx_ws_guard_schema_act(act, &na, &keep, node->additional, fi,
+                                    NGX_WS_GUARD_SCHEMA_S_ADDITIONAL,
+                                    NGX_WS_GUARD_SCHEMA_A_REQUEST);
+        }
+    }
+
+    if (keep) {
+        ke->used = 1;
+        ke->len = (uint32_t) len;
+        ke->head = head;
+        ke->n = (uint32_t) na;
+        memcpy(ke->key, key, len);
+        memcpy(ke->act, act, na * sizeof(ngx_ws_guard_schema_action_t));
+    }
+
+    return NGX_WS_GUARD_OK;
+}
+
+
+/*
+ * An action of a member name, remembered while there is room (a request
+ * of a subschema that cannot fail is none: ngx_ws_guard_schema_request()
+ * drops it)
+ */
+
+static void
+ngx_ws_guard_schema_act(ngx_ws_guard_schema_action_t *act, size_t *na,
+    unsigned *keep, const ngx_ws_guard_schema_node_t *node, uint32_t fi,
+    uint32_t arg, uint32_t type)
+{
+    ngx_ws_guard_schema_action_t  *a;
+
+    if (!*keep) {
+        return;
+    }
+
+    if (type == NGX_WS_GUARD_SCHEMA_A_REQUEST
+        && (node->flags & NGX_WS_GUARD_SCHEMA_N_TRUE))
+    {
+        return;
+    }
+
+    if (*na == NGX_WS_GUARD_SCHEMA_KACTIONS || arg > 0xffff) {
+        *keep = 0;
+        return;
+    }
+
+    a = &act[(*na)++];
+    a->node = node;
+    a->fi = fi;
+    a->arg = (uint16_t) arg;
+    a->type = (uint16_t) type;
+}
+
+
+/* a member name of the root object does what it did before */
+
+static int
+ngx_ws_guard_schema_replay(ngx_ws_guard_schema_state_t *st,
+    const ngx_ws_guard_schema_kentry_t *ke)
+{
+    uint32_t                             i;
+    ngx_ws_guard_schema_frame_t         *f;
+    const ngx_ws_guard_schema_action_t  *a;
+
+    for (i = 0; i < ke->n; i++) {
+        a = &ke->act[i];
+        f = &st->frames[a->fi];
+
+        if (f->dead) {
+            continue;
+        }
+
+        if (a->type == NGX_WS_GUARD_SCHEMA_A_BIT) {
+            st->aux[f->aux + a->arg / 64] |= (uint64_t) 1 << (a->arg % 64);
+
+        } else if (ngx_ws_guard_schema_request(st, a->node, a->fi, a->arg)
+                   != NGX_WS_GUARD_OK)
+        {
+            return NGX_WS_GUARD_ERROR;
         }
     }
 

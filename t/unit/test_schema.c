@@ -1564,6 +1564,23 @@ test_root_kept(void)
         "{\"properties\":{\"type\":{\"type\":\"string\"}}},"
         "{\"minProperties\":1},{\"propertyNames\":{\"maxLength\":4}}]}",
 
+        /* names of the root remembered: long ones, patterns, additional */
+        "{\"properties\":{\"type\":{\"type\":\"string\"},"
+        "\"n\":{\"type\":\"integer\"},"
+        "\"abcdefgh_one\":{\"type\":\"integer\"},"
+        "\"abcdefgh_two\":{\"type\":\"string\"},"
+        "\"a_name_longer_than_thirty_two_bytes\":{\"const\":1}},"
+        "\"patternProperties\":{\"^x\":{\"type\":\"boolean\"},"
+        "\"^xy\":{\"const\":true}},"
+        "\"additionalProperties\":{\"type\":\"null\"},"
+        "\"maxProperties\":5,"
+        "\"allOf\":[{\"properties\":{\"n\":{\"maximum\":5}}},"
+        "{\"properties\":{\"n\":{\"minimum\":1}}},"
+        "{\"properties\":{\"n\":{\"not\":{\"const\":3}}}},"
+        "{\"properties\":{\"n\":{\"multipleOf\":1}}},"
+        "{\"properties\":{\"n\":{\"type\":\"number\"}}},"
+        "{\"properties\":{\"n\":{\"exclusiveMaximum\":6}}}]}",
+
         "{}"
     };
 
@@ -1580,6 +1597,30 @@ test_root_kept(void)
         "{\"type\":\"b\"",
         "{\"type\":\"b\"}",
         "{\"type\":\"a\",\"n\":10}",
+        "{\"type\":\"a\",\"n\":1}",
+        "{\"n\":1,\"type\":\"a\"}",
+        "{\"abcdefgh_one\":1,\"abcdefgh_two\":\"s\"}",
+        "{\"abcdefgh_two\":1,\"abcdefgh_one\":\"s\"}",
+        "{\"abcdefgh_one\":1,\"abcdefgh_two\":\"s\"}",
+        "{\"xy\":true,\"x\":false,\"z\":null}",
+        "{\"xy\":false,\"x\":false,\"z\":null}",
+        "{\"x\":true,\"xy\":true,\"z\":0}",
+        "{\"a_name_longer_than_thirty_two_bytes\":1,\"n\":3}",
+        "{\"a_name_longer_than_thirty_two_bytes\":2}",
+        "{\"n\":2,\"n\":3}",
+        "{\"n\":2,\"n\":4}",
+        "{\"type\":\"a\",\"n\":2,\"x\":true,\"xy\":true,\"z\":null,"
+        "\"zz\":null}",
+        "{\"type\":\"b\",\"n\":2,\"x\":true,\"xy\":true,\"z\":null}",
+        "{\"a\":null,\"b\":null,\"c\":null,\"d\":null,\"e\":null,"
+        "\"f\":null,\"g\":null,\"h\":null,\"i\":null,\"j\":null,"
+        "\"k\":null,\"l\":null,\"m\":null,\"o\":null,\"p\":null,"
+        "\"q\":null,\"r\":null,\"type\":1}",
+        "{\"a\":null,\"b\":null,\"c\":null,\"d\":null,\"e\":null,"
+        "\"f\":null,\"g\":null,\"h\":null,\"i\":null,\"j\":null,"
+        "\"k\":null,\"l\":null,\"m\":null,\"o\":null,\"p\":null,"
+        "\"q\":null,\"r\":null,\"type\":\"a\"}",
+        "{\"type\":\"c\",\"n\":1}",
         "{\"type\":\"a\",\"n\":1}"
     };
 
