@@ -1674,15 +1674,19 @@ ngx_ws_guard_schema_member(ngx_ws_guard_schema_state_t *st,
 
     for (fi = pl->first, end = pl->end; fi < end; fi++) {
 
-        /* a dead frame takes nothing, but is remembered for what it would */
-
         live = !st->frames[fi].dead;
+        node = st->frames[fi].node;
 
-        if (!live && !keep) {
+        /*
+         * a dead frame takes nothing, but its names are looked up for what
+         * they would do, to remember; not its patterns, whose match may
+         * fail (the match limit, a name not UTF-8): then nothing is kept
+         */
+
+        if (!live && (!keep || node->npatterns)) {
+            keep = 0;
             continue;
         }
-
-        node = st->frames[fi].node;
 
         /*
          * maxProperties: a name remembered at its place never failed it

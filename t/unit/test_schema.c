@@ -1663,6 +1663,31 @@ test_root_kept(void)
     }
 
     CHECK_EQ_INT(wrong, 0);
+
+    /*
+     * a name of the root met by a dead frame with patterns: they are not
+     * matched, so a match that would fail (the match limit, a name that is
+     * not UTF-8) does not fail the message
+     */
+
+    s = test_compile("{\"anyOf\":[{\"properties\":{\"a\":{\"const\":1}},"
+                     "\"patternProperties\":{\"^(a|aa)+$\":{},\"^x\":{}}},"
+                     "{\"minProperties\":1}]}");
+    st = s ? test_state(s, NULL, 0, 0, 0) : NULL;
+    CHECK(st != NULL);
+
+    if (st) {
+        CHECK(test_check(st, "{\"a\":2,\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaab\":0}",
+                         0, NULL));
+        CHECK(test_check(st, "{\"a\":2,\"\\ud800\":0}", 0, NULL));
+        CHECK(test_check(st, "{\"a\":1,\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaab\":0}",
+                         NGX_WS_GUARD_CLOSE_POLICY,
+                         "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaab: pattern match "
+                         "limit"));
+        ngx_ws_guard_schema_state_free(st);
+    }
+
+    ngx_ws_guard_schema_free(s);
 }
 
 
