@@ -36,6 +36,7 @@ static ssize_t ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf,
     size_t size);
 static ssize_t ngx_http_ws_guard_send_through(ngx_connection_t *c,
     ngx_http_ws_guard_side_t *from, u_char *buf, size_t size);
+static void ngx_http_ws_guard_handed(ngx_http_ws_guard_side_t *s, size_t n);
 static ssize_t ngx_http_ws_guard_recv_client(ngx_connection_t *c, u_char *buf,
     size_t size);
 static ssize_t ngx_http_ws_guard_recv_upstream(ngx_connection_t *c,
@@ -431,10 +432,13 @@ ngx_http_ws_guard_send(ngx_connection_t *c, u_char *buf, size_t size)
         /* only what nginx took with recv is followed by the staged bytes */
 
         u = ctx->conn->request->upstream;
-        b = from->client ? &u->from_client : &u->buffer;
 
-        if (buf + size == b->last) {
-            return ngx_http_ws_guard_send_through(c, from, buf, size);
+        if (u != NULL) {
+            b = from->client ? &u->from_client : &u->buffer;
+
+            if (buf + size == b->last) {
+                return ngx_http_ws_guard_send_through(c, from, buf, size);
+            }
         }
     }
 
@@ -503,11 +507,6 @@ ngx_http_ws_guard_send_through(ngx_connection_t *c,
     /* the staged bytes sent are handed over, as recv would have */
 
     extra = n - size;
-    from->pos += extra;
-
-    if (from->in_payload && from->frame < from->pos) {
-        from->frame_sent = 1;
-    }
 
     if (!from->client) {
         /* nginx counts what it takes from the upstream */
@@ -519,13 +518,31 @@ ngx_http_ws_guard_send_through(ngx_connection_t *c,
         }
     }
 
-    ngx_http_ws_guard_compact(from);
-
-    if (ngx_http_ws_guard_deliverable(from)) {
-        from->c->read->ready = 1;
-    }
+    ngx_http_ws_guard_handed(from, extra);
 
     return size;
+}
+
+
+/*
+ * n approved staged bytes have gone to nginx (recv) or to the peer (send
+ * through): what follows them becomes deliverable
+ */
+
+static void
+ngx_http_ws_guard_handed(ngx_http_ws_guard_side_t *s, size_t n)
+{
+    s->pos += n;
+
+    if (s->in_payload && s->frame < s->pos) {
+        s->frame_sent = 1;
+    }
+
+    ngx_http_ws_guard_compact(s);
+
+    if (ngx_http_ws_guard_deliverable(s)) {
+        s->c->read->ready = 1;
+    }
 }
 
 
@@ -549,17 +566,7 @@ ngx_http_ws_guard_recv(ngx_http_ws_guard_side_t *s, u_char *buf, size_t size)
         if (s->pos < s->approved) {
             n = ngx_min(size, (size_t) (s->approved - s->pos));
             ngx_memcpy(buf, s->pos, n);
-            s->pos += n;
-
-            if (s->in_payload && s->frame < s->pos) {
-                s->frame_sent = 1;
-            }
-
-            ngx_http_ws_guard_compact(s);
-
-            if (ngx_http_ws_guard_deliverable(s)) {
-                c->read->ready = 1;
-            }
+            ngx_http_ws_guard_handed(s, n);
 
             return n;
         }
