@@ -100,6 +100,15 @@
 
 #define NGX_WS_GUARD_SCHEMA_ROOT_PARENT    ((uint32_t) -1)
 
+/* a subschema that cannot fail adds nothing where only failures count */
+#define ngx_ws_guard_schema_idle(node, slot)                                 \
+    (((node)->flags & NGX_WS_GUARD_SCHEMA_N_TRUE)                            \
+     && (slot) < NGX_WS_GUARD_SCHEMA_S_ANYOF)
+
+/* a node with no assertion on a value's start */
+#define ngx_ws_guard_schema_no_start(node)                                   \
+    ((node)->types == 0 && !((node)->flags & NGX_WS_GUARD_SCHEMA_N_STARTS))
+
 
 typedef struct {
     const ngx_ws_guard_schema_node_t  *node;
@@ -326,8 +335,7 @@ static int ngx_ws_guard_schema_starts(ngx_ws_guard_schema_state_t *st,
     uint32_t first, uint32_t end, ngx_ws_guard_schema_value_t *v);
 static int ngx_ws_guard_schema_requests(ngx_ws_guard_schema_state_t *st,
     uint32_t level, ngx_ws_guard_schema_value_t *v);
-static void ngx_ws_guard_schema_fail_leaf(ngx_ws_guard_schema_state_t *st,
-    uint32_t parent, unsigned slot, uint32_t level, unsigned kw);
+static unsigned ngx_ws_guard_schema_false_kw(unsigned slot, unsigned kw);
 static int ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
     const ngx_ws_guard_schema_node_t *node, uint32_t parent, unsigned slot,
     uint32_t level);
@@ -1484,10 +1492,7 @@ ngx_ws_guard_schema_starts(ngx_ws_guard_schema_state_t *st, uint32_t first,
 
         /* the frames of nodes with no assertion on a value's start skip */
 
-        if (st->frames[fi].dead
-            || (node->types == 0
-                && !(node->flags & NGX_WS_GUARD_SCHEMA_N_STARTS)))
-        {
+        if (st->frames[fi].dead || ngx_ws_guard_schema_no_start(node)) {
             continue;
         }
 
@@ -1817,7 +1822,7 @@ ngx_ws_guard_schema_act(ngx_ws_guard_schema_action_t *act, size_t *na,
     }
 
     if (type == NGX_WS_GUARD_SCHEMA_A_REQUEST
-        && (node->flags & NGX_WS_GUARD_SCHEMA_N_TRUE))
+        && ngx_ws_guard_schema_idle(node, arg))
     {
         return;
     }
@@ -1875,11 +1880,7 @@ ngx_ws_guard_schema_request(ngx_ws_guard_schema_state_t *st,
 {
     ngx_ws_guard_schema_req_t  *r, *reqs;
 
-    /* as ngx_ws_guard_schema_push() */
-
-    if ((node->flags & NGX_WS_GUARD_SCHEMA_N_TRUE)
-        && slot < NGX_WS_GUARD_SCHEMA_S_ANYOF)
-    {
+    if (ngx_ws_guard_schema_idle(node, slot)) {
         return NGX_WS_GUARD_OK;
     }
 
@@ -1964,17 +1965,16 @@ ngx_ws_guard_schema_requests(ngx_ws_guard_schema_state_t *st, uint32_t level,
             && !(NGX_WS_GUARD_SCHEMA_S_WAITED & (1u << r->slot)))
         {
 
-            if (node->types == 0
-                && !(node->flags & NGX_WS_GUARD_SCHEMA_N_STARTS))
-            {
+            if (ngx_ws_guard_schema_no_start(node)) {
                 continue;
             }
 
             kw = ngx_ws_guard_schema_assert(st, node, v);
 
             if (kw != NGX_WS_GUARD_SCHEMA_KW_PASS) {
-                ngx_ws_guard_schema_fail_leaf(st, r->parent, r->slot, level,
-                                              kw);
+                /* as ngx_ws_guard_schema_fail() from the leaf's frame */
+                ngx_ws_guard_schema_fail(st, r->parent, level,
+                               ngx_ws_guard_schema_false_kw(r->slot, kw));
             }
 
             if (st->failed) {
@@ -2268,11 +2268,7 @@ ngx_ws_guard_schema_push(ngx_ws_guard_schema_state_t *st,
     uint64_t                     *aux;
     ngx_ws_guard_schema_frame_t  *f, *frames;
 
-    /* a subschema that cannot fail adds nothing where only failures count */
-
-    if ((node->flags & NGX_WS_GUARD_SCHEMA_N_TRUE)
-        && slot < NGX_WS_GUARD_SCHEMA_S_ANYOF)
-    {
+    if (ngx_ws_guard_schema_idle(node, slot)) {
         return NGX_WS_GUARD_OK;
     }
 
@@ -2799,33 +2795,11 @@ ngx_ws_guard_schema_fail(ngx_ws_guard_schema_state_t *st, uint32_t fi,
             break;
 
         case NGX_WS_GUARD_SCHEMA_S_PROPERTY:
-            if (kw == NGX_WS_GUARD_SCHEMA_KW_FALSE) {
-                kw = NGX_WS_GUARD_SCHEMA_KW_PROPERTIES;
-            }
-            break;
-
         case NGX_WS_GUARD_SCHEMA_S_PATTERN:
-            if (kw == NGX_WS_GUARD_SCHEMA_KW_FALSE) {
-                kw = NGX_WS_GUARD_SCHEMA_KW_PATTERNPROPS;
-            }
-            break;
-
         case NGX_WS_GUARD_SCHEMA_S_ADDITIONAL:
-            if (kw == NGX_WS_GUARD_SCHEMA_KW_FALSE) {
-                kw = NGX_WS_GUARD_SCHEMA_KW_ADDITIONAL;
-            }
-            break;
-
         case NGX_WS_GUARD_SCHEMA_S_PREFIX:
-            if (kw == NGX_WS_GUARD_SCHEMA_KW_FALSE) {
-                kw = NGX_WS_GUARD_SCHEMA_KW_PREFIXITEMS;
-            }
-            break;
-
         case NGX_WS_GUARD_SCHEMA_S_ITEMS:
-            if (kw == NGX_WS_GUARD_SCHEMA_KW_FALSE) {
-                kw = NGX_WS_GUARD_SCHEMA_KW_ITEMS;
-            }
+            kw = ngx_ws_guard_schema_false_kw(f->slot, kw);
             break;
 
         case NGX_WS_GUARD_SCHEMA_S_PROPNAMES:
@@ -2894,42 +2868,34 @@ ngx_ws_guard_schema_fail(ngx_ws_guard_schema_state_t *st, uint32_t fi,
 
 
 /*
- * A subschema checked without a frame (a leaf, in the slot of a property,
- * a pattern, additionalProperties, prefixItems or items) failed at level
- * with keyword kw: as ngx_ws_guard_schema_fail() would have gone on from
- * its frame
+ * The keyword of a failure in the slot of a member's or an element's
+ * subschema: the false schema fails as the keyword of the slot
  */
 
-static void
-ngx_ws_guard_schema_fail_leaf(ngx_ws_guard_schema_state_t *st,
-    uint32_t parent, unsigned slot, uint32_t level, unsigned kw)
+static unsigned
+ngx_ws_guard_schema_false_kw(unsigned slot, unsigned kw)
 {
-    if (kw == NGX_WS_GUARD_SCHEMA_KW_FALSE) {
-
-        switch (slot) {
-
-        case NGX_WS_GUARD_SCHEMA_S_PROPERTY:
-            kw = NGX_WS_GUARD_SCHEMA_KW_PROPERTIES;
-            break;
-
-        case NGX_WS_GUARD_SCHEMA_S_PATTERN:
-            kw = NGX_WS_GUARD_SCHEMA_KW_PATTERNPROPS;
-            break;
-
-        case NGX_WS_GUARD_SCHEMA_S_ADDITIONAL:
-            kw = NGX_WS_GUARD_SCHEMA_KW_ADDITIONAL;
-            break;
-
-        case NGX_WS_GUARD_SCHEMA_S_PREFIX:
-            kw = NGX_WS_GUARD_SCHEMA_KW_PREFIXITEMS;
-            break;
-
-        default: /* NGX_WS_GUARD_SCHEMA_S_ITEMS */
-            kw = NGX_WS_GUARD_SCHEMA_KW_ITEMS;
-        }
+    if (kw != NGX_WS_GUARD_SCHEMA_KW_FALSE) {
+        return kw;
     }
 
-    ngx_ws_guard_schema_fail(st, parent, level, kw);
+    switch (slot) {
+
+    case NGX_WS_GUARD_SCHEMA_S_PROPERTY:
+        return NGX_WS_GUARD_SCHEMA_KW_PROPERTIES;
+
+    case NGX_WS_GUARD_SCHEMA_S_PATTERN:
+        return NGX_WS_GUARD_SCHEMA_KW_PATTERNPROPS;
+
+    case NGX_WS_GUARD_SCHEMA_S_ADDITIONAL:
+        return NGX_WS_GUARD_SCHEMA_KW_ADDITIONAL;
+
+    case NGX_WS_GUARD_SCHEMA_S_PREFIX:
+        return NGX_WS_GUARD_SCHEMA_KW_PREFIXITEMS;
+
+    default: /* NGX_WS_GUARD_SCHEMA_S_ITEMS */
+        return NGX_WS_GUARD_SCHEMA_KW_ITEMS;
+    }
 }
 
 

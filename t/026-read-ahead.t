@@ -252,16 +252,8 @@ texts: 600, 1 to 600 in order
 === TEST 12: an upstream burst goes to the client in writes of nginx's buffer and the staged bytes after it, and nginx counts every byte the upstream sent and every byte sent to the client
 --- http_config
 log_format ra_bytes "upstream_bytes_received=$upstream_bytes_received bytes_sent=$bytes_sent";
---- config
-location /raw/ {
-    ws_guard on;
-    ws_guard_origin any;
-    access_log logs/access.log ra_bytes;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_RAW_PORT/;
-    proxy_http_version 1.1;
-    proxy_set_header Upgrade $http_upgrade;
-    proxy_set_header Connection "upgrade";
-}
+--- policy
+access_log logs/access.log ra_bytes;
 --- ws_client
 main::summary(session(path => '/raw/send-many/600/60/0/ra12', wait => 2))
 --- ws_expect
@@ -280,17 +272,9 @@ ws_guard:
 === TEST 13: the same without read-ahead: nginx's own sends, the same counts
 --- http_config
 log_format ra_bytes "upstream_bytes_received=$upstream_bytes_received bytes_sent=$bytes_sent";
---- config
-location /raw/ {
-    ws_guard on;
-    ws_guard_origin any;
-    ws_guard_read_ahead off;
-    access_log logs/access.log ra_bytes;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_RAW_PORT/;
-    proxy_http_version 1.1;
-    proxy_set_header Upgrade $http_upgrade;
-    proxy_set_header Connection "upgrade";
-}
+--- policy
+ws_guard_read_ahead off;
+access_log logs/access.log ra_bytes;
 --- ws_client
 main::summary(session(path => '/raw/send-many/600/60/0/ra13', wait => 2))
 --- ws_expect
@@ -306,17 +290,9 @@ ws_guard:
 
 
 === TEST 14: the largest read-ahead, a client that reads only after a second, through a listener with the smallest send buffer: writes come up short in the staged bytes, and 2.5 MB of messages arrive whole and in order
---- config
-listen 127.0.0.1:$TEST_NGINX_SNDBUF_PORT sndbuf=1k;
-location /raw/ {
-    ws_guard on;
-    ws_guard_origin any;
-    ws_guard_read_ahead 1m;
-    proxy_pass http://127.0.0.1:$TEST_NGINX_RAW_PORT/;
-    proxy_http_version 1.1;
-    proxy_set_header Upgrade $http_upgrade;
-    proxy_set_header Connection "upgrade";
-}
+--- config eval
+"listen 127.0.0.1:$ENV{TEST_NGINX_SNDBUF_PORT} sndbuf=1k;\n"
+. guarded_locations('ws_guard_read_ahead 1m;')
 --- ws_client
 main::summary(session(path => '/raw/send-many/40000/60/0/ra14', wait => 3,
                       read_delay => 1, port => $ENV{TEST_NGINX_SNDBUF_PORT}))
